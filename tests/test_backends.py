@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-from cases import CASES, SYNAPSE_CASES, Case, SynapseCase
 
+from cases import CASES, SYNAPSE_CASES, Case, SynapseCase
 from slayer import backends
 from slayer import functional as F
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import oracle
 import pytest
 import torch
-from cases import CASES, Case
 
+import oracle
 import slayer
+from cases import CASES, Case
 from slayer import functional as F
 
 pytestmark = pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

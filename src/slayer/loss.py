@@ -88,14 +88,19 @@ class SpikeCount(nn.Module):
         """The label as a boolean mask of shape ``spikes.shape[:-1] + (1,)``."""
         shape = (*spikes.shape[:-1], 1)
         neurons = int(np.prod(spikes.shape[1:-1]))
-        if label.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8) and label.dim() == 1:
+        if (
+            label.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8)
+            and label.dim() == 1
+        ):
             if label.shape[0] != spikes.shape[0]:
                 raise ValueError(f"{label.shape[0]} labels for a batch of {spikes.shape[0]}")
             if label.numel() and (label.min() < 0 or label.max() >= neurons):
                 raise ValueError(f"labels must be in [0, {neurons}), got {label.tolist()}")
             mask = torch.nn.functional.one_hot(label.long(), neurons).bool()
         elif label.numel() == spikes.shape[0] * neurons:
-            mask = label.reshape(spikes.shape[0], neurons) > 0.5 if label.is_floating_point() else label.bool()
+            mask = (
+                label.reshape(spikes.shape[0], neurons) > 0.5 if label.is_floating_point() else label.bool()
+            )
             mask = mask.reshape(spikes.shape[0], neurons)
         else:
             raise ValueError(

@@ -112,14 +112,13 @@ def get(name: str | None, device: torch.device) -> ReferenceBackend:
             if not _missing(spec) and spec.devices is not None and device.type in spec.devices:
                 return _load(candidate)
         return _load("reference")
-    spec = _SPECS.get(name)
-    if spec is None:
+    if name not in _SPECS:
         raise BackendUnavailable(f"unknown backend {name!r}; choose one of auto, {', '.join(_SPECS)}")
+    spec = _SPECS[name]
     missing = _missing(spec)
     if missing:
         raise BackendUnavailable(
-            f"backend {name!r} needs the package {', '.join(missing)}, which is not installed: "
-            f"{spec.install}"
+            f"backend {name!r} needs the package {', '.join(missing)}, which is not installed: {spec.install}"
         )
     problem = _device_problem(name, spec, device)
     if problem:

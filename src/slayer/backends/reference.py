@@ -107,9 +107,7 @@ class ReferenceBackend:
         self, x: torch.Tensor, weight: torch.Tensor, stride: Pair, padding: Pair, dilation: Pair, groups: int
     ) -> torch.Tensor:
         """2-D convolution of every time bin of ``x`` ``(N, C, H, W, T)``."""
-        return F.conv3d(
-            x, weight.unsqueeze(-1), None, (*stride, 1), (*padding, 0), (*dilation, 1), groups
-        )
+        return F.conv3d(x, weight.unsqueeze(-1), None, (*stride, 1), (*padding, 0), (*dilation, 1), groups)
 
     def conv_transpose(
         self,

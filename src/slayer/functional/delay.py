@@ -16,7 +16,7 @@ __all__ = ["delay", "delay_shift"]
 
 class _Delay(torch.autograd.Function):
     @staticmethod
-    def forward(  # type: ignore[override]
+    def forward(
         ctx: Any,
         x: torch.Tensor,
         d: torch.Tensor,
@@ -30,7 +30,7 @@ class _Delay(torch.autograd.Function):
         return y
 
     @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:  # type: ignore[override]
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         y, shifts = ctx.saved_tensors
         grad = grad.contiguous()
         dx = ctx.backend.shift(grad, -shifts) if ctx.needs_input_grad[0] else None
@@ -94,7 +94,9 @@ def delay(
     delays inside ``[0, max_delay]``.
     """
     if not isinstance(d, torch.Tensor):
-        raise TypeError(f"the delay must be a tensor (use delay_shift for a fixed value), got {type(d).__name__}")
+        raise TypeError(
+            f"the delay must be a tensor (use delay_shift for a fixed value), got {type(d).__name__}"
+        )
     return _apply(x, d.to(x.dtype) if d.dtype != x.dtype else d, as_ts(sim), backend)
 
 

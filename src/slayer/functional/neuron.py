@@ -16,7 +16,7 @@ __all__ = ["psp", "spike"]
 
 class _PSP(torch.autograd.Function):
     @staticmethod
-    def forward(  # type: ignore[override]
+    def forward(
         ctx: Any, x: torch.Tensor, fir: torch.Tensor, ts: float, tau: float | None, backend: ReferenceBackend
     ) -> torch.Tensor:
         ctx.save_for_backward(fir)
@@ -24,14 +24,14 @@ class _PSP(torch.autograd.Function):
         return backend.psp(x, fir, ts, tau)
 
     @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:  # type: ignore[override]
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         (fir,) = ctx.saved_tensors
         return ctx.backend.psp_grad(grad.contiguous(), fir, ctx.ts, ctx.tau), None, None, None, None
 
 
 class _Spike(torch.autograd.Function):
     @staticmethod
-    def forward(  # type: ignore[override]
+    def forward(
         ctx: Any,
         u: torch.Tensor,
         nu: torch.Tensor,
@@ -45,7 +45,7 @@ class _Spike(torch.autograd.Function):
         return s
 
     @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:  # type: ignore[override]
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         (u_post,) = ctx.saved_tensors
         n: SRM = ctx.neuron
         du = ctx.backend.spike_grad(grad.contiguous(), u_post, n.theta, n.rho_tau, n.rho_scale)

@@ -117,8 +117,11 @@ def _pool_args(kernel_size: Size2, stride: Size2 | None, padding: Size2, dilatio
     kernel = pair(kernel_size, "kernel_size")
     if min(kernel) < 1:
         raise ValueError(f"kernel_size must be positive, got {kernel_size!r}")
-    return kernel, kernel if stride is None else pair(stride, "stride"), pair(padding, "padding"), pair(
-        dilation, "dilation"
+    return (
+        kernel,
+        kernel if stride is None else pair(stride, "stride"),
+        pair(padding, "padding"),
+        pair(dilation, "dilation"),
     )
 
 

@@ -10,11 +10,11 @@ from torch import nn
 from slayer import functional as F
 from slayer import params
 
-__all__ = ["PSP", "PSPFilter", "SRM"]
+__all__ = ["PSP", "SRM", "PSPFilter"]
 
 
 class SRM(nn.Module):
-    """SRM-alpha neuron: ``s = spike(psp(z))`` (:func:`slayer.functional.psp`, :func:`~slayer.functional.spike`).
+    """SRM-alpha neuron: ``s = spike(psp(z))`` (see :func:`slayer.functional.psp` and ``spike``).
 
     .. math::
 
@@ -82,7 +82,9 @@ class PSPFilter(nn.Module):
     ) -> None:
         super().__init__()
         if n_filter < 1 or filter_length < 1:
-            raise ValueError(f"PSPFilter needs positive sizes, got {n_filter} filters of length {filter_length}")
+            raise ValueError(
+                f"PSPFilter needs positive sizes, got {n_filter} filters of length {filter_length}"
+            )
         self.sim, self.filter_scale = sim, float(filter_scale)
         self.weight = nn.Parameter(torch.empty(n_filter, filter_length))
         self.reset_parameters()

@@ -191,7 +191,7 @@ class ConvTranspose(_Weighted):
 
 
 class Pool(nn.Module):
-    """Fixed sum pooling with weights ``1.1 * theta`` and end zero-padding (:func:`slayer.functional.pool`)."""
+    """Fixed sum pooling, weights ``1.1 * theta``, end zero-padding (:func:`slayer.functional.pool`)."""
 
     def __init__(
         self,
