@@ -61,7 +61,8 @@ def bin_events(
         out[index] = amplitude
     else:
         np.add.at(out, index, np.float32(1))
-        out[index] = out[index] * amplitude  # duplicates write the same count * amplitude
+        if amplitude != 1:
+            out[index] = out[index] * amplitude  # duplicates write the same count * amplitude
     return torch.from_numpy(out.reshape(sizes))
 
 
