@@ -109,6 +109,17 @@ def test_aedat4_real_file():
     assert int(spikes.sum().item()) == len(event)  # the 590 ms recording fits in 600 bins
 
 
+def test_aedat4_events_round_trip_through_our_writers(tmp_path):
+    """AEDAT 4 is read-only here; its events (320x240, µs times) fit .bs3 and .npy losslessly."""
+    pytest.importorskip("aedat")
+    event = sio.read_aedat4(data("event-format-samples", "sample.aedat4"))
+    for name in ("a.bs3", "a.npy"):
+        sio.write(tmp_path / name, event)
+        assert sio.read(tmp_path / name).equals(event)
+    with pytest.raises(EventFileError, match=r"field x = \d+ at event \d+ is outside 0\.\.255"):
+        sio.write_bs2(tmp_path / "a.bs2", event)  # 320 columns do not fit .bs2's 8 bits
+
+
 def test_aedat4_bad_files(tmp_path):
     pytest.importorskip("aedat")
     source = data("event-format-samples", "sample.aedat4")
