@@ -75,38 +75,45 @@ def spike_kernel(
 ):
     """Spikes with refractory response, strictly in time order, one program per block of neurons.
 
-    A register ring buffer ``win`` of ``RING >= L`` columns holds the potential of the next
-    ``RING`` bins of every neuron of the block: bin ``t`` lives in column ``t % RING``. It is
-    loaded from ``u`` when it enters the window, receives the refractory additions of the spikes
-    that precede it (in time order, one float add of ``nu[j]`` per spike, as the reference does),
-    and at step ``t`` is compared with ``theta``, written to ``post`` and replaced by bin
-    ``t + RING``. So ``u`` is read once, ``s`` and ``post`` written once, and the refractory
-    kernel never goes through global memory; the load of bin ``t + RING`` is issued ``RING``
-    steps before it is needed.
+    A register ring buffer ``win`` of ``RING >= L`` bins x ``BLOCK_M`` neurons holds the potential
+    of the next ``RING`` bins of every neuron of the block: bin ``t`` lives in ring slot
+    ``t % RING``. It is loaded from ``u`` when it enters the window, receives the refractory
+    additions of the spikes that precede it (in time order, one float add of ``nu[j]`` per spike,
+    as the reference does), and at step ``t`` is compared with ``theta``, written to ``post`` and
+    replaced by bin ``t + RING``. So ``u`` is read once, ``s`` and ``post`` written once, the
+    refractory kernel never goes through global memory, and the load of bin ``t + RING`` is issued
+    ``RING`` steps before it is needed.
+
+    The ring is built from 1-D loads (not one 2-D load, which would lay the ring axis across
+    threads): with ``BLOCK_M = 32 * num_warps`` every thread then holds its neuron's whole ring in
+    registers, so a step needs no shuffles, shared memory or barriers.
     """
     rows = tl.program_id(0) * BLOCK_M + tl.arange(0, BLOCK_M)
     row_ok = rows < M
     base = rows.to(tl.int64) * T
-    col = tl.arange(0, RING)
+    slots = tl.arange(0, RING)
     dtype = u_ptr.dtype.element_ty
     threshold = _cast(theta, dtype)
     spike_value = _cast(amplitude, dtype)
-    win = tl.load(u_ptr + base[:, None] + col[None, :], mask=row_ok[:, None] & (col < T)[None, :], other=0.0)
+    # bins past the end are never read out: loads of bins >= T are clamped instead of masked
+    win = tl.zeros((RING, BLOCK_M), dtype=dtype)
+    for c in range(0, RING):
+        first = tl.load(u_ptr + base + tl.minimum(c, T - 1), mask=row_ok, other=0.0)
+        win = tl.where((slots == c)[:, None], first[None, :], win)
     for t in range(0, T):
         slot = t % RING
-        here = col == slot
-        v = tl.sum(tl.where(here[None, :], win, 0.0), axis=1)  # the one selected value, exactly
+        here = (slots == slot)[:, None]
+        v = tl.sum(tl.where(here, win, 0.0), axis=0)  # the one selected value, exactly
         fired = v >= threshold
         tl.store(s_ptr + base + t, tl.where(fired, spike_value, 0.0).to(dtype), mask=row_ok)
         tl.store(post_ptr + base + t, v, mask=row_ok)
-        # column c holds bin t + j with j = (c - t) mod RING; nu[0] = 0 and j >= L get nothing
-        j = (col - slot + RING) % RING
+        # slot c holds bin t + j with j = (c - t) mod RING; nu[0] = 0 and j >= L get nothing
+        j = (slots - slot + RING) % RING
         use = (j >= 1) & (j < L)
         nu = tl.load(nu_ptr + j, mask=use, other=0.0)
-        win += tl.where(fired[:, None] & use[None, :], nu[None, :], 0.0)
-        # bins past the end are never read out: clamp the load instead of masking it
+        win += tl.where(use[:, None] & fired[None, :], nu[:, None], 0.0)
         nxt = tl.load(u_ptr + base + tl.minimum(t + RING, T - 1), mask=row_ok, other=0.0)
-        win = tl.where(here[None, :], nxt[:, None], win)
+        win = tl.where(here, nxt[None, :], win)
 
 
 @triton.jit

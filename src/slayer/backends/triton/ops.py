@@ -44,7 +44,8 @@ class Blocks:
         Tile ``(rows, steps)`` of the fir, shift and delay-gradient kernels.
     ring_rows : int
         Neurons per program of the spike kernel for a refractory ring of 16 bins; a longer ring
-        gets proportionally fewer, so a program's ring stays ``ring_rows * 16`` values.
+        gets proportionally fewer, so a program's ring stays ``ring_rows * 16`` values. The spike
+        kernel runs ``rows / 32`` warps (at most ``warps``): one neuron per thread.
     warps : int
         ``num_warps`` of a launch on a GPU (ignored by the interpreter).
     """
@@ -56,14 +57,20 @@ class Blocks:
 
 
 # A GPU tile is 2048 values (16 per thread at 4 warps); the spike kernel keeps 128 neurons x 16
-# ring bins in registers, 2048 programs for the 16k x batch-16 benchmark layer (one wave on a
-# 132-SM GPU). The interpreter runs a program as numpy calls, so it wants few, large programs.
+# ring bins in registers (a thread's ring: 16 registers), 2048 programs for the 16k x batch-16
+# benchmark layer. The interpreter runs a program as numpy calls: it wants few, large programs.
 GPU = Blocks(rows=16, steps=128, ring_rows=128, warps=4)
 INTERPRETER = Blocks(rows=256, steps=512, ring_rows=1024, warps=1)
 
 
 def _blocks(x: torch.Tensor) -> Blocks:
     return GPU if x.is_cuda else INTERPRETER
+
+
+def _options(blocks: Blocks, warps: int | None = None) -> dict[str, Any]:
+    """Launch options. Multiply-add contraction (FMA) is asked for explicitly (Triton's default is
+    changing); only the FIR has multiply-adds, the spike kernel's refractory path is pure adds."""
+    return {"num_warps": blocks.warps if warps is None else warps, "enable_fp_fusion": True}
 
 
 def _fit(limit: int, size: int) -> int:
@@ -87,9 +94,9 @@ def fir(x: torch.Tensor, kernel: torch.Tensor, ts: float, reverse: bool) -> torc
         return y
     blocks = _blocks(x)
     bm, bt = _fit(blocks.rows, m), _fit(blocks.steps, steps)
-    grid = (triton.cdiv(m, bm), triton.cdiv(steps, bt))
+    grid, opts = (triton.cdiv(m, bm), triton.cdiv(steps, bt)), _options(blocks)
     kernels.fir_kernel[grid](
-        x, kernel, y, m, steps, kernel.numel(), ts, reverse, bm, bt, num_warps=blocks.warps
+        x, kernel, y, m, steps, kernel.numel(), ts, REVERSE=reverse, BLOCK_M=bm, BLOCK_T=bt, **opts
     )
     return y
 
@@ -132,9 +139,10 @@ def spike(
     blocks = _blocks(u)
     ring = triton.next_power_of_2(max(nu.numel(), 1))
     bm = _fit(max(1, blocks.ring_rows * 16 // ring), m)
-    grid = (triton.cdiv(m, bm),)
+    warps = min(blocks.warps, max(1, bm // 32))  # one neuron per thread (fewer warps, longer rings)
+    grid, opts = (triton.cdiv(m, bm),), _options(blocks, warps)
     kernels.spike_kernel[grid](
-        u, nu, s, post, m, steps, nu.numel(), theta, amplitude, bm, ring, num_warps=blocks.warps
+        u, nu, s, post, m, steps, nu.numel(), theta, amplitude, BLOCK_M=bm, RING=ring, **opts
     )
     return s, post
 
@@ -159,7 +167,7 @@ def spike_grad(
     block = _fit(blocks.rows * blocks.steps, grad.numel())
     grid = (triton.cdiv(grad.numel(), block),)
     kernels.spike_grad_kernel[grid](
-        grad, u, out, grad.numel(), theta, rho_tau, rho_scale, block, num_warps=blocks.warps
+        grad, u, out, grad.numel(), theta, rho_tau, rho_scale, BLOCK=block, **_options(blocks)
     )
     return out
 
@@ -183,7 +191,7 @@ def shift(x: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
     blocks = _blocks(x)
     bm, bt = _fit(blocks.rows, m), _fit(blocks.steps, steps)
     grid = (triton.cdiv(m, bm), triton.cdiv(steps, bt))
-    kernels.shift_kernel[grid](x, n, y, m, steps, bm, bt, num_warps=blocks.warps)
+    kernels.shift_kernel[grid](x, n, y, m, steps, BLOCK_M=bm, BLOCK_T=bt, **_options(blocks))
     return y
 
 
@@ -214,7 +222,9 @@ def delay_grad(grad: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return out.zero_()
     blocks = _blocks(grad)
     bm, bt = _fit(blocks.rows, m), _fit(blocks.steps, steps)
-    kernels.delay_grad_kernel[(triton.cdiv(m, bm),)](grad, y, out, m, steps, bm, bt, num_warps=blocks.warps)
+    kernels.delay_grad_kernel[(triton.cdiv(m, bm),)](
+        grad, y, out, m, steps, BLOCK_M=bm, BLOCK_T=bt, **_options(blocks)
+    )
     return out
 
 
