@@ -166,6 +166,7 @@ def test_functional_autograd_traces_in_one_graph() -> None:
 
 
 @needs_triton
+@pytest.mark.filterwarnings("ignore:Dynamo detected a call to a `functools.lru_cache`")
 def test_compiled_model_matches_eager() -> None:
     """A two-layer network with delays under torch.compile equals eager execution."""
     torch.manual_seed(0)

@@ -76,7 +76,6 @@ SCRIPT = textwrap.dedent(
 @pytest.fixture(scope="module")
 def compiled() -> list[list[object]]:
     env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
-    env["TRITON_DEFAULT_FP_FUSION"] = "1"
     done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env)
     if done.returncode != 0 and "ptxas" in done.stderr and "No such file" in done.stderr:
         pytest.skip("this Triton install has no ptxas to compile cubins with")

@@ -44,8 +44,8 @@ class Blocks:
         Tile ``(rows, steps)`` of the fir, shift and delay-gradient kernels.
     ring_rows : int
         Neurons per program of the spike kernel for a refractory ring of 16 bins; a longer ring
-        gets proportionally fewer, so a program's ring stays ``ring_rows * 16`` values. The spike
-        kernel runs ``rows / 32`` warps (at most ``warps``): one neuron per thread.
+        gets proportionally fewer, so a program's ring stays ``ring_rows * 16`` values. A spike
+        program runs one neuron per thread: ``neurons / 32`` warps, at most ``warps``.
     warps : int
         ``num_warps`` of a launch on a GPU (ignored by the interpreter).
     """
