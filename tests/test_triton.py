@@ -129,6 +129,21 @@ def test_differentiable_ops_pass_gradcheck() -> None:
 
 
 @needs_triton
+def test_ops_refuse_mismatched_inputs_with_a_clear_error() -> None:
+    from slayer.backends.triton import ops
+
+    x, k = torch.zeros(3, 8), torch.ones(4)
+    with pytest.raises(TypeError, match=r"must be torch\.float32 on cpu like the input"):
+        ops.fir(x, k.double(), 1.0, False)
+    with pytest.raises(ValueError, match="must be a 2-D"):
+        ops.fir(x[None], k, 1.0, False)
+    with pytest.raises(ValueError, match=r"must have shape \(3, 8\)"):
+        ops.spike_grad(x, x[:2], 1.0, 1.0, 1.0)
+    with pytest.raises(TypeError, match="int64"):
+        ops.shift(x, torch.zeros(3, dtype=torch.int32))
+
+
+@needs_triton
 def test_ops_are_registered_in_the_slayer_namespace() -> None:
     from slayer.backends.triton import ops  # noqa: F401  (registers the ops)
 

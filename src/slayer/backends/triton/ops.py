@@ -83,11 +83,24 @@ def _rows(x: torch.Tensor, what: str) -> torch.Tensor:
     return x.contiguous()
 
 
+def _like(
+    x: torch.Tensor, other: torch.Tensor, what: str, shape: tuple[int, ...] | None = None
+) -> torch.Tensor:
+    """``other`` made contiguous, after checking it has ``x``'s dtype and device (and ``shape``)."""
+    if other.dtype != x.dtype or other.device != x.device:
+        raise TypeError(
+            f"{what} must be {x.dtype} on {x.device} like the input, got {other.dtype} on {other.device}"
+        )
+    if shape is not None and tuple(other.shape) != shape:
+        raise ValueError(f"{what} must have shape {shape}, got {tuple(other.shape)}")
+    return other.contiguous()
+
+
 # ---------------------------------------------------------------------------------------- fir
 @torch.library.custom_op("slayer::triton_fir", mutates_args=())
 def fir(x: torch.Tensor, kernel: torch.Tensor, ts: float, reverse: bool) -> torch.Tensor:
     """Causal FIR (``reverse=False``, the psp) or anti-causal correlation (``True``, its backward)."""
-    x, kernel = _rows(x, "fir input"), kernel.contiguous()
+    x, kernel = _rows(x, "fir input"), _like(x, kernel, "the fir kernel", (kernel.numel(),))
     y = x.new_empty(x.shape)
     m, steps = x.shape
     if y.numel() == 0:
@@ -131,7 +144,7 @@ def spike(
     u: torch.Tensor, nu: torch.Tensor, theta: float, amplitude: float
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Spikes (``amplitude`` where the post-refractory potential ``>= theta``) and that potential."""
-    u, nu = _rows(u, "membrane potential"), nu.contiguous()
+    u, nu = _rows(u, "membrane potential"), _like(u, nu, "the refractory kernel", (nu.numel(),))
     s, post = u.new_empty(u.shape), u.new_empty(u.shape)
     m, steps = u.shape
     if u.numel() == 0:
@@ -159,7 +172,7 @@ def spike_grad(
     grad: torch.Tensor, u: torch.Tensor, theta: float, rho_tau: float, rho_scale: float
 ) -> torch.Tensor:
     """Surrogate backward ``grad * rho_scale * exp(-|u - theta| / rho_tau)``, elementwise."""
-    grad, u = grad.contiguous(), u.contiguous()
+    grad, u = grad.contiguous(), _like(grad, u, "the potential", tuple(grad.shape))
     out = grad.new_empty(grad.shape)
     if out.numel() == 0:
         return out
@@ -183,7 +196,13 @@ def _spike_grad_fake(
 @torch.library.custom_op("slayer::triton_shift", mutates_args=())
 def shift(x: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
     """Per-row integer shift ``y[m, t] = x[m, t - n[m]]``, zero outside ``[0, T)``."""
-    x, n = _rows(x, "shift input"), n.contiguous()
+    x = _rows(x, "shift input")
+    if n.dtype != torch.int64 or n.device != x.device or tuple(n.shape) != x.shape[:1]:
+        raise TypeError(
+            f"the shifts must be int64 on {x.device} with shape {tuple(x.shape[:1])}, "
+            f"got {n.dtype} on {n.device} with shape {tuple(n.shape)}"
+        )
+    n = n.contiguous()
     y = x.new_empty(x.shape)
     m, steps = x.shape
     if y.numel() == 0:
@@ -215,7 +234,7 @@ shift.register_autograd(_shift_backward, setup_context=_shift_setup)
 @torch.library.custom_op("slayer::triton_delay_grad", mutates_args=())
 def delay_grad(grad: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Per-row delay gradient ``sum_t grad[m, t] * (y[m, t - 1] - y[m, t])``, ``y[m, -1] = 0``."""
-    grad, y = _rows(grad, "delay gradient"), y.contiguous()
+    grad, y = _rows(grad, "delay gradient"), _like(grad, y, "the delayed output", tuple(grad.shape))
     m, steps = grad.shape
     out = grad.new_empty((m,))
     if grad.numel() == 0:
