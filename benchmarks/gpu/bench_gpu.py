@@ -18,7 +18,8 @@ For every workload, backend and precision it prints the median forward and backw
 ``--repeats`` runs (CUDA events, after warm-up), the time of the first call (which includes
 Triton's JIT compilation unless its cache is warm), the peak memory of one forward+backward
 (``torch.cuda.max_memory_allocated``: weights, input, activations and gradients), and the output
-spike count, which the two backends must agree on.
+spike count, which the two backends share up to the few spikes that psp rounding flips at the
+threshold.
 
 Precision ``fp32`` runs the synapse matmuls/convolutions in IEEE float32; ``tf32`` lets them use
 TF32 tensor cores (as torch.compile'd frameworks usually do). The neuron kernels are float32 in both.
