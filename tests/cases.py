@@ -150,3 +150,12 @@ SYNAPSE_CASES: list[SynapseCase] = [
     ),
     SynapseCase("unpool-2", "unpool", (2, 3, 4, 4, 6), None, (("kernel_size", 2), ("theta", 10.0))),
 ]
+
+# Shapes that cross the Triton backend's block boundaries in the interpreter: more neurons than one
+# program holds (and not a multiple of it), more time steps than one tile, and a refractory kernel
+# of 300 bins (a 512-bin ring buffer).
+CASES += [
+    Case("many-neurons", (3, 100, 40), SRM_DEFAULT, Simulation(1.0, 40), density=0.1),
+    Case("long-T", (1, 3, 700), SRM_DEFAULT, Simulation(1.0, 700), density=0.03, max_delay=30.0),
+    Case("long-ref", (2, 3, 300), SRM(10, 5, 20, eps_ref=1e-4), Simulation(1.0, 300), density=0.1),
+]

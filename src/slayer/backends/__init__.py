@@ -49,9 +49,16 @@ class _Spec:
 
 _SPECS: dict[str, _Spec] = {
     "reference": _Spec("slayer.backends.reference", "ReferenceBackend", (), None, ""),
+    "triton": _Spec(
+        "slayer.backends.triton",
+        "TritonBackend",
+        ("triton",),
+        ("cuda",),
+        "pip install 'slayer-snn[gpu]' (Triton ships with PyTorch's CUDA builds)",
+    ),
 }
 
-AUTO_ORDER: dict[str, tuple[str, ...]] = {}
+AUTO_ORDER: dict[str, tuple[str, ...]] = {"cuda": ("triton",)}
 
 _current: ContextVar[str] = ContextVar("slayer_backend", default="auto")
 _instances: dict[str, ReferenceBackend] = {}
