@@ -8,9 +8,9 @@ within 500 steps, and keep falling after that.
 from __future__ import annotations
 
 import torch
-from io_paths import data
 
 import slayer
+from io_paths import data
 from slayer import nn as snn
 
 
