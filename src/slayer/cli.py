@@ -173,12 +173,19 @@ def _info(args: argparse.Namespace) -> None:
     import torch
 
     from slayer import train
+    from slayer.config import CountLoss
 
     config = _load(args.config, args.smoke)
     torch.manual_seed(config.training.seed)
     print(train.summary(config, train.build_network(config)))
     opt, loss, data = config.training.optimizer, config.training.loss, config.data
-    print(f"loss: {loss}")
+    if isinstance(loss, CountLoss):
+        print(
+            f"loss: spike count (NumSpikes) over {loss.t_start:g}-{loss.t_stop:g} ms, {loss.true_count:g} spikes "
+            f"for the true class, {loss.false_count:g} for the others"
+        )
+    else:
+        print("loss: spike time (SpikeTime), targets from the data set")
     run = config.training
     print(f"optimiser: {opt.name}, lr {opt.lr:g}; {run.epochs} epochs, batch {run.batch_size}")
     where = "" if data is None else f" ({data.root})" if data.root else " (built in)"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from slayer.config._reader import ConfigError, Section
 
@@ -90,9 +89,7 @@ _KEYS = {
 _ALL_KEYS = set().union(*_KEYS.values())
 
 
-def _kind(dim: Any, first: bool, where: Section) -> tuple[str, re.Match[str] | int]:
-    if isinstance(dim, bool) or not isinstance(dim, (int, str)):
-        raise where.error("dim", f"must be a string or an integer ({_DIM_HELP}), got {dim!r}")
+def _kind(dim: int | str, first: bool, where: Section) -> tuple[str, re.Match[str] | int]:
     if isinstance(dim, int):
         if dim < 1:
             raise where.error("dim", f"must be positive, got {dim}")

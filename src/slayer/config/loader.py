@@ -137,7 +137,7 @@ def _optimizer(training: Section) -> OptimizerConfig:
     name = sec.take("name", str, "adam").lower()
     if name not in _OPTIMIZERS:
         raise sec.error("name", f"unknown optimiser {name!r}; choose one of {', '.join(sorted(_OPTIMIZERS))}")
-    keys = {"name", "lr", "weight_decay"} | ({"amsgrad"} if name == "adam" else set())
+    keys = {"name", "lr", "weight_decay", "schedule"} | ({"amsgrad"} if name == "adam" else set())
     keys |= {"beta1", "beta2", "epsilon"} if name in ("adam", "nadam") else {"momentum"}
     sec.allow(keys, f"the {name} optimiser")
     default = OptimizerConfig()
@@ -151,10 +151,13 @@ def _optimizer(training: Section) -> OptimizerConfig:
         else default.betas,
         eps=sec.take("epsilon", float, default.eps) if "epsilon" in keys else default.eps,
         momentum=sec.take("momentum", float, 0.0) if "momentum" in keys else 0.0,
+        schedule=sec.take("schedule", str, "constant"),
     )
     sec.done(known={"amsgrad", "beta1", "beta2", "epsilon", "momentum"})
     if not opt.lr > 0:
         raise sec.error("lr", f"must be positive, got {opt.lr}")
+    if opt.schedule not in ("constant", "cosine"):
+        raise sec.error("schedule", f"must be constant or cosine, got {opt.schedule!r}")
     return opt
 
 

@@ -32,7 +32,11 @@ LossSpec = CountLoss | TimeLoss
 
 @dataclass(frozen=True)
 class OptimizerConfig:
-    """``training.optimizer``: one of ``adam``, ``nadam``, ``sgd`` and its settings."""
+    """``training.optimizer``: one of ``adam``, ``nadam``, ``sgd`` and its settings.
+
+    ``schedule`` is ``constant`` or ``cosine``: in epoch ``e`` of ``E`` the learning rate is
+    ``lr * (1 + cos(pi * (e - 1) / E)) / 2``.
+    """
 
     name: str = "adam"
     lr: float = 0.01
@@ -41,6 +45,7 @@ class OptimizerConfig:
     betas: tuple[float, float] = (0.9, 0.999)
     eps: float = 1e-8
     momentum: float = 0.0
+    schedule: str = "constant"
 
 
 @dataclass(frozen=True)

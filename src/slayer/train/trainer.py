@@ -34,7 +34,7 @@ from slayer.train.distributed import Distributed, epoch_batches, mix_seed
 from slayer.train.network import build_network, summary
 from slayer.train.stats import EpochStats, History, atomic_write_bytes
 
-__all__ = ["Evaluation", "TrainResult", "Trainer", "TrainingDiverged", "make_loss"]
+__all__ = ["Evaluation", "TrainResult", "Trainer", "TrainingDiverged", "learning_rate", "make_loss"]
 
 Log = Callable[[str], None]
 CHECKPOINT, BEST, STATS, CONFIG = "checkpoint.pt", "best.pt", "stats.csv", "config.yaml"
@@ -90,6 +90,14 @@ def _make_optimizer(config: Config, model: nn.Module) -> torch.optim.Optimizer:
     if opt.name == "nadam":
         return torch.optim.NAdam(params, opt.lr, opt.betas, opt.eps, opt.weight_decay)
     return torch.optim.SGD(params, opt.lr, momentum=opt.momentum, weight_decay=opt.weight_decay)
+
+
+def learning_rate(config: Config, epoch: int) -> float:
+    """The learning rate of ``epoch`` (1-based) under ``training.optimizer.schedule``."""
+    opt, epochs = config.training.optimizer, config.training.epochs
+    if opt.schedule == "cosine":
+        return opt.lr * 0.5 * (1.0 + math.cos(math.pi * (epoch - 1) / epochs))
+    return opt.lr
 
 
 def _size(dataset: Dataset) -> int:
@@ -209,6 +217,8 @@ class Trainer:
         torch.manual_seed(seed)
         np.random.seed(seed % 2**32)  # noqa: NPY002 (the global generator that data sets may use)
         random.seed(seed)
+        for group in self.optimizer.param_groups:
+            group["lr"] = learning_rate(self.config, epoch)
         batches, sizes = epoch_batches(
             _size(self.train_set), cfg.batch_size, mix_seed(cfg.seed, epoch), dist.rank, dist.world_size
         )
