@@ -45,7 +45,7 @@ class SyntheticSpikes(Dataset):
     """Random, learnable spike patterns (for smoke tests and CI), deterministic in ``(seed, train, index)``.
 
     Class ``k`` fires input neuron ``j`` with probability ``p[k, j] ~ U(0, rate)`` in every time bin
-    (fixed by ``seed``); sample ``i`` has label ``i mod classes``. With ``target_shape`` the samples
+    (fixed by ``seed``); sample ``i`` has label ``i mod classes``; 200 training and 50 test samples. With ``target_shape`` the samples
     carry a fixed random target spike train per class instead of the label (spike-time loss).
 
     Shape
@@ -59,13 +59,12 @@ class SyntheticSpikes(Dataset):
         classes: int,
         sim: Simulation,
         train: bool = True,
-        size: int | None = None,
         rate: float = 0.1,
         seed: int = 0,
         target_shape: tuple[int, ...] | list[int] | None = None,
     ) -> None:
         self.shape, self.classes, self.sim, self.train = tuple(shape), int(classes), sim, train
-        self.size = int(size) if size is not None else (200 if train else 50)
+        self.size = 200 if train else 50
         self.seed = int(seed)
         generator = torch.Generator().manual_seed(self.seed)
         self.rates = torch.rand((self.classes, *self.shape), generator=generator) * rate
