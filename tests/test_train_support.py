@@ -42,11 +42,15 @@ def raw_config(**overlay: Any) -> dict[str, Any]:
 SPIKE_TIME = {"type": "SpikeTime"}
 
 
-def config(error: dict[str, Any] | None = None, **overlay: Any) -> Config:
-    """:func:`raw_config` parsed; ``error`` replaces ``training.error`` whole."""
+def config(
+    error: dict[str, Any] | None = None, data_section: dict[str, Any] | None = None, **overlay: Any
+) -> Config:
+    """:func:`raw_config`, parsed; ``error`` and ``data_section`` replace those sections whole."""
     raw = raw_config(**overlay)
     if error is not None:
         raw["training"]["error"] = error
+    if data_section is not None:
+        raw["data"] = data_section
     return parse_config(raw, "test.yaml")
 
 
