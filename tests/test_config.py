@@ -159,7 +159,14 @@ def test_spike_time_loss_and_our_sections(tmp_path: Path) -> None:
         "seed": 11,
         "dtype": "float64",
     }
-    raw["data"] = {"name": "Oxford", "root": "data/oxford", "options": {"b": 1, "a": 2}, "train_samples": 5}
+    raw["data"] = {
+        "name": "Oxford",
+        "root": "data/oxford",
+        "options": {"b": 1, "a": 2},
+        "train_options": {"b": 3},
+        "test_options": {"c": 4},
+        "train_samples": 5,
+    }
     raw["output"] = {"dir": str(tmp_path / "out"), "plots": False}
     cfg = parse_config(raw, "x.yaml", base_dir=tmp_path)
     t = cfg.training
@@ -174,9 +181,9 @@ def test_spike_time_loss_and_our_sections(tmp_path: Path) -> None:
     assert (
         cfg.data is not None and cfg.data.name == "oxford" and cfg.data.root == tmp_path / "data" / "oxford"
     )
-    assert (
-        cfg.data.kwargs == {"a": 2, "b": 1} and cfg.data.train_samples == 5 and cfg.data.test_samples is None
-    )
+    assert cfg.data.kwargs(train=True) == {"a": 2, "b": 3}
+    assert cfg.data.kwargs(train=False) == {"a": 2, "b": 1, "c": 4}
+    assert cfg.data.train_samples == 5 and cfg.data.test_samples is None
     assert cfg.output_dir == tmp_path / "out" and cfg.plots is False
 
 

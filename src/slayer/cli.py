@@ -181,8 +181,8 @@ def _info(args: argparse.Namespace) -> None:
     opt, loss, data = config.training.optimizer, config.training.loss, config.data
     if isinstance(loss, CountLoss):
         print(
-            f"loss: spike count (NumSpikes) over {loss.t_start:g}-{loss.t_stop:g} ms, {loss.true_count:g} spikes "
-            f"for the true class, {loss.false_count:g} for the others"
+            f"loss: spike count (NumSpikes) over {loss.t_start:g}-{loss.t_stop:g} ms, "
+            f"{loss.true_count:g} spikes for the true class, {loss.false_count:g} for the others"
         )
     else:
         print("loss: spike time (SpikeTime), targets from the data set")

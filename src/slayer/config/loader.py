@@ -207,21 +207,19 @@ def _data(top: Section, base: Path | None, default_root: Path | None) -> DataCon
     sec = top.section("data")
     if sec is None:
         return None
-    options = sec.section("options")
-    raw_options = options.data if options is not None else {}
-    if any(not isinstance(k, str) for k in raw_options):
-        raise sec.error("options", "option names must be strings")
-    kwargs = {str(k): v for k, v in raw_options.items()}
-    subsets = {k: sec.take(k, int, None) for k in ("train_samples", "test_samples")}
-    for key, value in subsets.items():
+    options = []
+    for key in ("options", "train_options", "test_options"):
+        section = sec.section(key)
+        raw_options = section.data if section is not None else {}
+        if any(not isinstance(k, str) for k in raw_options):
+            raise sec.error(key, "option names must be strings")
+        options.append(tuple(sorted((str(k), v) for k, v in raw_options.items())))
+    samples = [sec.take(k, int, None) for k in ("train_samples", "test_samples")]
+    for key, value in zip(("train_samples", "test_samples"), samples, strict=True):
         if value is not None and value < 1:
             raise sec.error(key, f"must be >= 1, got {value}")
-    data = DataConfig(
-        name=sec.take("name", str).lower(),
-        root=_path(sec, "root", base) or default_root,
-        options=tuple(sorted(kwargs.items())),
-        **subsets,
-    )
+    root = _path(sec, "root", base) or default_root
+    data = DataConfig(sec.take("name", str).lower(), root, options[0], options[1], options[2], *samples)
     sec.done()
     return data
 

@@ -50,18 +50,23 @@ class OptimizerConfig:
 
 @dataclass(frozen=True)
 class DataConfig:
-    """``data``: a registered data set, its folder and constructor options, optional subsets."""
+    """``data``: a registered data set, its folder and constructor options, optional subsets.
+
+    ``train_options`` and ``test_options`` are merged over ``options`` for one split only
+    (e.g. augmentation for the training set).
+    """
 
     name: str
     root: Path | None = None
     options: tuple[tuple[str, Any], ...] = ()
+    train_options: tuple[tuple[str, Any], ...] = ()
+    test_options: tuple[tuple[str, Any], ...] = ()
     train_samples: int | None = None
     test_samples: int | None = None
 
-    @property
-    def kwargs(self) -> dict[str, Any]:
-        """The constructor options as keyword arguments."""
-        return dict(self.options)
+    def kwargs(self, train: bool) -> dict[str, Any]:
+        """The constructor options of the training (``train``) or test split as keyword arguments."""
+        return {**dict(self.options), **dict(self.train_options if train else self.test_options)}
 
 
 @dataclass(frozen=True)

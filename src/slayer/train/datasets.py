@@ -45,8 +45,9 @@ class SyntheticSpikes(Dataset):
     """Random, learnable spike patterns (for smoke tests and CI), deterministic in ``(seed, train, index)``.
 
     Class ``k`` fires input neuron ``j`` with probability ``p[k, j] ~ U(0, rate)`` in every time bin
-    (fixed by ``seed``); sample ``i`` has label ``i mod classes``; 200 training and 50 test samples. With ``target_shape`` the samples
-    carry a fixed random target spike train per class instead of the label (spike-time loss).
+    (fixed by ``seed``); sample ``i`` has label ``i mod classes``; 200 training and 50 test samples.
+    With ``target_shape`` the samples carry a fixed random target spike train per class instead of
+    the label (spike-time loss).
 
     Shape
     -----
@@ -120,18 +121,24 @@ class OxfordSpikeTrains(Dataset):
         return self.input, self.target
 
 
-def _option_error(config: Config, key: str, message: str) -> ConfigError:
-    return ConfigError(f"{config.source}: data.options.{key}: {message}")
+def _option_error(config: Config, train: bool, key: str, message: str) -> ConfigError:
+    assert config.data is not None
+    split = "train_options" if train else "test_options"
+    section = split if key in dict(getattr(config.data, split)) else "options"
+    return ConfigError(f"{config.source}: data.{section}.{key}: {message}")
 
 
-def _check_options(target: Callable[..., Any], kwargs: dict[str, Any], config: Config, what: str) -> None:
+def _check_options(target: Callable[..., Any], config: Config, train: bool, what: str) -> None:
+    assert config.data is not None
     parameters = inspect.signature(target).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         return
-    for key in kwargs:
+    for key in config.data.kwargs(train):
         if key not in parameters:
             valid = ", ".join(k for k in parameters if k not in ("root", "train", "sim", "self"))
-            raise _option_error(config, key, f"not an option of {what} (its options: {valid or 'none'})")
+            raise _option_error(
+                config, train, key, f"not an option of {what} (its options: {valid or 'none'})"
+            )
 
 
 def _root(config: Config, data: DataConfig) -> Path:
@@ -160,10 +167,10 @@ def _library(attr: str, needs_root: bool) -> Factory:
     def factory(config: Config, train: bool) -> Dataset:
         assert config.data is not None
         cls = _import_data(attr)
-        kwargs = {"train": train, "sim": config.sim, **config.data.kwargs}
+        kwargs = {"train": train, "sim": config.sim, **config.data.kwargs(train)}
         if needs_root:
             kwargs["root"] = _root(config, config.data)
-        _check_options(cls, config.data.kwargs, config, f"slayer.data.{attr}")
+        _check_options(cls, config, train, f"slayer.data.{attr}")
         return cls(**kwargs)
 
     return factory
@@ -171,38 +178,38 @@ def _library(attr: str, needs_root: bool) -> Factory:
 
 def _tonic(config: Config, train: bool) -> Dataset:
     assert config.data is not None
-    options = config.data.kwargs
+    options = config.data.kwargs(train)
     if "dataset" not in options:
-        raise _option_error(config, "dataset", "name the Tonic data set, e.g. dataset: NMNIST")
+        raise _option_error(config, train, "dataset", "name the Tonic data set, e.g. dataset: NMNIST")
     name, dataset_options = options.pop("dataset"), options.pop("dataset_options", {})
     try:
         tonic = importlib.import_module("tonic")
     except ImportError:
         raise DatasetError("the tonic data set needs the package tonic: pip install tonic") from None
     if not hasattr(tonic.datasets, str(name)):
-        raise _option_error(config, "dataset", f"tonic has no data set {name!r}")
-    source = getattr(tonic.datasets, name)(
-        save_to=str(_root(config, config.data)), train=train, **dataset_options
-    )
-    adapter = _import_data("Tonic")
-    _check_options(adapter, options, config, "slayer.data.Tonic")
-    return adapter(source, sim=config.sim, **options)
+        raise _option_error(config, train, "dataset", f"tonic has no data set {name!r}")
+    root = str(_root(config, config.data))
+    source = getattr(tonic.datasets, name)(save_to=root, train=train, **dataset_options)
+    return _import_data("Tonic")(source, sim=config.sim, **options)
 
 
 def _synthetic(config: Config, train: bool) -> Dataset:
     assert config.data is not None
-    options = config.data.kwargs
-    _check_options(SyntheticSpikes, options, config, "the synthetic data set")
+    options = config.data.kwargs(train)
+    _check_options(SyntheticSpikes, config, train, "the synthetic data set")
     if "shape" not in options or "classes" not in options:
         raise _option_error(
-            config, "shape", "the synthetic data set needs options shape: [C, H, W] and classes"
+            config, train, "shape", "the synthetic data set needs the options shape and classes"
         )
     return SyntheticSpikes(sim=config.sim, train=train, **options)
 
 
 def _oxford(config: Config, train: bool) -> Dataset:
     assert config.data is not None
-    _check_options(OxfordSpikeTrains, config.data.kwargs, config, "the oxford data set")
+    if config.data.kwargs(train):
+        raise _option_error(
+            config, train, next(iter(config.data.kwargs(train))), "the oxford data set has no options"
+        )
     channels, out_channels = config.input_shape[0], config.output_shape[0]
     return OxfordSpikeTrains(_root(config, config.data), config.sim, channels, out_channels)
 
