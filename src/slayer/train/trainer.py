@@ -104,6 +104,13 @@ def _size(dataset: Dataset) -> int:
     return len(dataset)  # type: ignore[arg-type]
 
 
+def _seed_all(seed: int) -> None:
+    """Seed torch's, numpy's and python's global generators (which data sets and dropout draw from)."""
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)  # noqa: NPY002 (the global generator that data sets may use)
+    random.seed(seed)
+
+
 def _seed_worker(worker_id: int) -> None:
     seed = torch.initial_seed()  # torch gives each worker base_seed + worker_id
     np.random.seed(seed % 2**32)  # noqa: NPY002 (the global generator that data sets may use)
@@ -213,10 +220,7 @@ class Trainer:
     def train_epoch(self, epoch: int) -> tuple[float, float | None, int, float]:
         """One epoch of training; returns (loss per sample, accuracy, samples, spikes) over all processes."""
         cfg, dist = self.config.training, self.dist
-        seed = mix_seed(cfg.seed, epoch, dist.rank)
-        torch.manual_seed(seed)
-        np.random.seed(seed % 2**32)  # noqa: NPY002 (the global generator that data sets may use)
-        random.seed(seed)
+        _seed_all(mix_seed(cfg.seed, epoch, dist.rank))
         for group in self.optimizer.param_groups:
             group["lr"] = learning_rate(self.config, epoch)
         batches, sizes = epoch_batches(
@@ -262,8 +266,11 @@ class Trainer:
     def evaluate(self, keep: int = 0) -> tuple[Evaluation, list[tuple[torch.Tensor, torch.Tensor]]]:
         """Loss and accuracy on the test set (each process takes every P-th sample).
 
+        Random encodings of the test set draw from generators seeded by ``(seed, rank)``, the same
+        at every epoch and in ``slayer evaluate``, so test numbers are comparable across epochs.
         Returns the :class:`Evaluation` and the (output, target) pairs of the first ``keep`` samples.
         """
+        _seed_all(mix_seed(self.config.training.seed, 0, self.dist.rank))  # epochs count from 1
         dist, batch_size = self.dist, self.config.training.batch_size
         mine = list(range(dist.rank, _size(self.test_set), dist.world_size))
         batches = [mine[i : i + batch_size] for i in range(0, len(mine), batch_size)]
