@@ -108,14 +108,21 @@ def _overlay(args: argparse.Namespace) -> dict[str, Any]:
     return {"training": training} if training else {}
 
 
+def _is_main() -> bool:
+    from slayer.train import Distributed
+
+    return Distributed.from_env().is_main
+
+
 def _load(path: Path | None, smoke: bool = False, overlay: dict[str, Any] | None = None) -> Any:
     from slayer import config as cfg
 
     if path is None:
         path = cfg.default_config_path()
-        print(f"using the default configuration {path}")
+        if _is_main():
+            print(f"using the default configuration {path}")
     config = cfg.load_config(path, smoke=smoke, overlay=overlay)
-    for note in config.notes:
+    for note in config.notes if _is_main() else ():
         print(f"note: {note}")
     return config
 
@@ -139,7 +146,7 @@ def _train(args: argparse.Namespace) -> None:
         run_dir = args.out
     began = time.perf_counter()
     result = train.train(config, run_dir, resume=args.resume is not None, progress=not args.no_progress)
-    if not train.Distributed.from_env().is_main:
+    if not _is_main():
         return
     best, final = result.history.best, result.final
     if best is None or final is None:

@@ -342,14 +342,14 @@ class Trainer:
             f"{row.samples_per_s:.0f} samples/s, {row.spikes_per_s:.3g} spikes/s{best_text}"
         )
 
-    def _write_outputs(self, epoch: int, kept: list[tuple[torch.Tensor, torch.Tensor]]) -> list[Path]:
+    def _write_outputs(self, epoch: int, kept: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
         state = self._state(epoch)
         save_checkpoint(self.run_dir / CHECKPOINT, state)
         if self.history.best is self.history.rows[-1]:
             save_checkpoint(self.run_dir / BEST, state)
         self.history.write_csv(self.run_dir / STATS)
         if not self.config.plots:
-            return []
+            return
         from slayer.train import plots
 
         try:
@@ -370,8 +370,6 @@ class Trainer:
         except plots.PlotsUnavailable as exc:
             if epoch == self.history.rows[0].epoch:
                 self.log(f"note: no plots: {exc}")
-            return []
-        return [self.run_dir / CURVES, self.run_dir / RASTER]
 
     def fit(self, resume: bool = False) -> TrainResult:
         """Train for ``training.epochs`` epochs (continuing from ``checkpoint.pt`` when ``resume``)."""
@@ -386,7 +384,6 @@ class Trainer:
             f"{self.dist.world_size} process(es) on {self.device}, batch {cfg.batch_size}, "
             f"into {self.run_dir}"
         )
-        plots: list[Path] = []
         for epoch in range(done + 1, cfg.epochs + 1):
             began = time.perf_counter()
             loss, accuracy, samples, spikes = self.train_epoch(epoch)
@@ -411,9 +408,8 @@ class Trainer:
                     "raise wScale, lower theta, or check the input"
                 )
             if self.dist.is_main:
-                plots = self._write_outputs(epoch, kept)
+                self._write_outputs(epoch, kept)
             self.log(self._epoch_line(row))
         self.dist.barrier()
-        return TrainResult(
-            self.run_dir, self.history, self.run_dir / CHECKPOINT, self.run_dir / BEST, tuple(plots)
-        )
+        plots = tuple(path for path in (self.run_dir / CURVES, self.run_dir / RASTER) if path.exists())
+        return TrainResult(self.run_dir, self.history, self.run_dir / CHECKPOINT, self.run_dir / BEST, plots)
