@@ -7,6 +7,7 @@ file, and the layer shapes are inferred and checked here, before anything is bui
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import re
 from collections.abc import Mapping
@@ -300,6 +301,9 @@ def load_config(
         tiny run: fewer samples, one epoch, shorter samples.
     overlay : mapping, optional
         A partial configuration merged last (command-line overrides such as ``training.epochs``).
+
+    Without ``output.dir`` (or the reference ``training.path.out``), runs go to ``runs/<file stem>``
+    in the working folder.
     """
     path = Path(path)
     raw = _read(path)
@@ -315,7 +319,10 @@ def load_config(
         source += " (smoke)"
     if overlay:
         raw = merge(raw, overlay)
-    return parse_config(raw, source, path.resolve().parent)
+    config = parse_config(raw, source, path.resolve().parent)
+    if config.output_dir is None:  # runs/<file name>, in the working folder
+        config = dataclasses.replace(config, output_dir=(Path("runs") / path.stem).resolve())
+    return config
 
 
 def with_section(config: Config, key: str, value: Any) -> Config:

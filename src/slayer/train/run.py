@@ -49,7 +49,7 @@ def train(
         The checked configuration.
     run_dir : Path, optional
         The output folder. Given, it must not hold a run unless ``resume``; not given, it is
-        ``output.dir`` of the configuration (or ``runs/<file stem>``), moved on to ``-2``, ``-3``, ...
+        ``config.output_dir`` (``runs/run`` when None), moved on to ``-2``, ``-3``, ...
         when that holds a run already.
     resume : bool
         Continue the run in ``run_dir`` from its last checkpoint.
@@ -66,7 +66,7 @@ def train(
     dist.start(device)
     try:
         if run_dir is None:
-            base = config.output_dir or Path("runs") / Path(config.source.split(" ")[0]).stem
+            base = config.output_dir or Path("runs") / "run"
             chosen = [str(free_run_dir(base.resolve()))] if dist.is_main else [""]
             if dist.enabled:
                 torch_dist.broadcast_object_list(chosen, src=0)

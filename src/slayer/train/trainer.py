@@ -227,7 +227,7 @@ class Trainer:
             _size(self.train_set), cfg.batch_size, mix_seed(cfg.seed, epoch), dist.rank, dist.world_size
         )
         self.model.train()
-        totals = torch.zeros(4, dtype=torch.float64)  # loss, correct, samples, spikes
+        totals = torch.zeros(3, dtype=torch.float64)  # loss, correct, samples
         self._spikes.zero_()
         bar = self._bar(len(batches), f"epoch {epoch}/{cfg.epochs}")
         began = time.perf_counter()
@@ -242,7 +242,7 @@ class Trainer:
             self.optimizer.step()
             slayer.nn.clamp_delays(self.network)
             step_totals = dist.sum(
-                torch.tensor([loss.item(), self._correct(output, y), len(x), 0.0], dtype=torch.float64)
+                torch.tensor([loss.item(), self._correct(output, y), len(x)], dtype=torch.float64)
             )
             if not math.isfinite(step_totals[0]):
                 raise TrainingDiverged(
@@ -257,10 +257,10 @@ class Trainer:
             bar.set_postfix(postfix, refresh=False)
             bar.update()
         bar.close()
-        totals[3] = float(dist.sum(self._spikes.detach().cpu().reshape(1))[0])
+        spikes = float(dist.sum(self._spikes.detach().cpu().reshape(1))[0])
         samples = int(totals[2])
         accuracy = float(totals[1] / samples) if self.config.is_classifier else None
-        return float(totals[0] / samples), accuracy, samples, float(totals[3])
+        return float(totals[0] / samples), accuracy, samples, spikes
 
     @torch.no_grad()
     def evaluate(self, keep: int = 0) -> tuple[Evaluation, list[tuple[torch.Tensor, torch.Tensor]]]:
@@ -275,7 +275,7 @@ class Trainer:
         mine = list(range(dist.rank, _size(self.test_set), dist.world_size))
         batches = [mine[i : i + batch_size] for i in range(0, len(mine), batch_size)]
         self.network.eval()
-        totals = torch.zeros(4, dtype=torch.float64)
+        totals = torch.zeros(4, dtype=torch.float64)  # loss, correct, samples, spikes
         self._spikes.zero_()
         kept: list[tuple[torch.Tensor, torch.Tensor]] = []
         began = time.perf_counter()
