@@ -51,9 +51,6 @@ class Section:
         where = self.key(key) if key is not None else (self.path or "the file")
         return ConfigError(f"{self.source}: {where}: {message}")
 
-    def has(self, key: Hashable) -> bool:
-        return key in self.data
-
     def take(self, key: Hashable, kind: type | tuple[type, ...], default: Any = REQUIRED) -> Any:
         """The value of ``key``, checked to be of type ``kind`` (an int is accepted as a float)."""
         self._used.add(key)
