@@ -42,23 +42,23 @@ def test_sigkill_mid_epoch_then_resume_gives_the_uninterrupted_weights(tmp_path:
     cfg = write_config(
         tmp_path / "net.yaml",
         layer=LAYERS,
-        training={"epochs": 3, "batch_size": 4},
+        training={"epochs": 4, "batch_size": 4},
         data={"train_samples": 160, "test_samples": 12},
     )
     straight = slayer(cfg, "--out", tmp_path / "straight")
     interrupted = slayer(cfg, "--out", tmp_path / "killed")
     deadline = time.monotonic() + 600
-    while not epochs_done(tmp_path / "killed"):  # wait for the first checkpoint
+    while len(epochs_done(tmp_path / "killed")) < 2:  # two checkpoints: past the warm-up
         assert interrupted.poll() is None, interrupted.communicate()[0].decode()
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    epoch_seconds = float(epochs_done(tmp_path / "killed")[0]["seconds"])
-    time.sleep(0.4 * epoch_seconds)  # well inside epoch 2
+    epoch_seconds = float(epochs_done(tmp_path / "killed")[1]["seconds"])
+    time.sleep(0.4 * epoch_seconds)  # well inside epoch 3
     interrupted.send_signal(signal.SIGKILL)
     interrupted.communicate(timeout=60)
     assert interrupted.returncode == -signal.SIGKILL
     state = torch.load(tmp_path / "killed" / "checkpoint.pt", weights_only=True)
-    assert state["epoch"] < 3, "the run finished before it was killed: make the epochs longer"
+    assert state["epoch"] < 4, "the run finished before it was killed: make the epochs longer"
     output = finish(slayer("--resume", tmp_path / "killed"))
     assert f"resuming {tmp_path / 'killed' / 'checkpoint.pt'} after epoch {state['epoch']}" in output
     finish(straight)
