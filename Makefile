@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python examples/learn_spike_train.py
+	$(BIN)/slayer train
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
