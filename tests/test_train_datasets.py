@@ -13,6 +13,7 @@ import torch
 
 from slayer import Simulation
 from slayer.config import ConfigError
+from slayer.io import EventFileError
 from slayer.train import DatasetError, SyntheticSpikes, build_dataset
 from slayer.train.datasets import OxfordSpikeTrains, synthetic_data
 from test_train_support import config
@@ -189,7 +190,7 @@ def test_oxford_reader_bins_bs1_events(tmp_path: Path) -> None:
     ]  # 299 >= 4 and 9.7 -> bin 10 dropped
     assert sorted(map(tuple, torch.nonzero(target).tolist())) == [(0, 6), (1, 4)]
     (tmp_path / "input.bs1").write_bytes(b"\x00" * 7)
-    with pytest.raises(DatasetError, match="not a whole number of 5-byte"):
+    with pytest.raises(EventFileError, match=r"byte offset 5.*not a whole number of 5-byte"):
         OxfordSpikeTrains(tmp_path, Simulation(1.0, 10), 4, 2)
 
 

@@ -87,21 +87,6 @@ class SyntheticSpikes(Dataset):
         return spikes, (label if self.targets is None else self.targets[label])
 
 
-def _read_bs1(path: Path, channels: int, sim: Simulation) -> torch.Tensor:
-    """Bin a ``.bs1`` file (5-byte big-endian records: id 16 bit, polarity 1 bit, time 23 bit in µs)."""
-    raw = np.fromfile(path, dtype=np.uint8)
-    if raw.size % 5:
-        raise DatasetError(f"{path}: {raw.size} bytes is not a whole number of 5-byte .bs1 events")
-    records = raw.reshape(-1, 5).astype(np.int64)
-    ids = (records[:, 0] << 8) | records[:, 1]
-    micros = ((records[:, 2] & 0x7F) << 16) | (records[:, 3] << 8) | records[:, 4]
-    bins = np.rint(micros / 1000.0 / sim.ts).astype(np.int64)
-    keep = (ids < channels) & (bins < sim.steps)
-    spikes = torch.zeros(channels, sim.steps)
-    spikes[torch.from_numpy(ids[keep]), torch.from_numpy(bins[keep])] = 1.0 / sim.ts
-    return spikes
-
-
 class OxfordSpikeTrains(Dataset):
     """The "Oxford" task: one sample, ``input.bs1`` must be mapped onto the spike times of ``output.bs1``.
 
@@ -109,8 +94,10 @@ class OxfordSpikeTrains(Dataset):
     """
 
     def __init__(self, root: Path, sim: Simulation, channels: int, out_channels: int) -> None:
-        self.input = _read_bs1(Path(root) / "input.bs1", channels, sim)
-        self.target = _read_bs1(Path(root) / "output.bs1", out_channels, sim)
+        from slayer.io import read_bs1
+
+        self.input = read_bs1(Path(root) / "input.bs1").to_tensor(sim, shape=(channels,))
+        self.target = read_bs1(Path(root) / "output.bs1").to_tensor(sim, shape=(out_channels,))
 
     def __len__(self) -> int:
         return 1
