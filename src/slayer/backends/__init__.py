@@ -49,9 +49,10 @@ class _Spec:
 
 _SPECS: dict[str, _Spec] = {
     "reference": _Spec("slayer.backends.reference", "ReferenceBackend", (), None, ""),
+    "numba": _Spec("slayer.backends.numba", "NumbaBackend", ("numba",), ("cpu",), "pip install numba"),
 }
 
-AUTO_ORDER: dict[str, tuple[str, ...]] = {}
+AUTO_ORDER: dict[str, tuple[str, ...]] = {"cpu": ("numba",)}
 
 _current: ContextVar[str] = ContextVar("slayer_backend", default="auto")
 _instances: dict[str, ReferenceBackend] = {}
