@@ -43,7 +43,8 @@ def test_sparse_cases_take_the_event_path(case) -> None:
     rows = x.reshape(x.shape[0], -1, x.shape[-1]) if case.op == "dense" else x
     taken = (synapse.dense_events if case.op == "dense" else synapse.conv_events)(rows) is not None
     density = (x != 0).double().mean().item()
-    assert taken == (density <= synapse.MAX_DENSITY)
+    limit = synapse.MAX_DENSITY if case.op == "dense" else synapse.CONV_MAX_DENSITY
+    assert taken == (density <= limit)
 
 
 def _alpha(sim: slayer.Simulation, neuron: slayer.SRM = SRM_DEFAULT) -> np.ndarray:

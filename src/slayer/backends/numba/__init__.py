@@ -83,9 +83,11 @@ class NumbaBackend(ReferenceBackend):
         self, x: torch.Tensor, weight: torch.Tensor, stride: Pair, padding: Pair, dilation: Pair, groups: int
     ) -> torch.Tensor:
         sync_threads()
-        ev = synapse.conv_events(x) if x.dtype == weight.dtype else None
-        if ev is None:
+        if x.dtype != weight.dtype:
             return super().conv(x, weight, stride, padding, dilation, groups)
+        ev = synapse.conv_events(x)
+        if ev is None:
+            return synapse.FoldedConv.apply(x, weight, stride, padding, dilation, groups)
         return synapse.SparseConv.apply(x, weight, ev, stride, padding, dilation, groups)
 
     def pool(

@@ -21,16 +21,28 @@ from typing import Any
 import numpy as np
 import torch
 from numba import get_num_threads, prange
-from torch.nn.grad import conv3d_input
+from torch.nn.grad import conv2d_input, conv2d_weight
 
 from slayer.backends.numba.cache import jit
 from slayer.backends.numba.events import Events, events
 from slayer.backends.numba.layout import transpose
 
-__all__ = ["MAX_DENSITY", "SparseConv", "SparseDense", "conv_events", "dense_events"]
+__all__ = [
+    "CONV_MAX_DENSITY",
+    "MAX_DENSITY",
+    "FoldedConv",
+    "SparseConv",
+    "SparseDense",
+    "conv_events",
+    "dense_events",
+    "fold",
+    "unfold",
+]
 
-#: inputs with at most this fraction of nonzeros take the event-driven path
+#: dense layers take the event-driven path for inputs with at most this fraction of nonzeros
 MAX_DENSITY = 0.1
+#: convolutions likewise (their dense path is torch's optimised 2-D convolution, see FoldedConv)
+CONV_MAX_DENSITY = 0.05
 
 Pair = tuple[int, int]
 
@@ -46,7 +58,7 @@ def dense_events(x: torch.Tensor) -> Events | None:
 
 def conv_events(x: torch.Tensor) -> Events | None:
     """Events of a convolution's input ``(N, C, H, W, T)``, or None if it is too dense."""
-    return events(_rows(x), MAX_DENSITY)
+    return events(_rows(x), CONV_MAX_DENSITY)
 
 
 # ---------------------------------------------------------------------------------------- dense
@@ -56,24 +68,27 @@ def _dense_forward(offsets, times, values, wt, zt):  # type: ignore[no-untyped-d
     for n in prange(zt.shape[0]):
         for i in range(n_in):
             r = n * n_in + i
+            w_row = wt[i]
             for e in range(offsets[r], offsets[r + 1]):
-                t, v = times[e], values[e]
+                v = values[e]
+                z_row = zt[n, times[e]]
                 for o in range(n_out):
-                    zt[n, t, o] += v * wt[i, o]
+                    z_row[o] += v * w_row[o]
 
 
 @jit(parallel=True)
 def _dense_weight_grad(offsets, times, values, gt, dwt):  # type: ignore[no-untyped-def]
     n_in, n_out = dwt.shape
     for i in prange(n_in):
-        for o in range(n_out):
-            dwt[i, o] = 0
+        d_row = dwt[i]
+        d_row[:] = 0
         for n in range(gt.shape[0]):
             r = n * n_in + i
             for e in range(offsets[r], offsets[r + 1]):
-                t, v = times[e], values[e]
+                v = values[e]
+                g_row = gt[n, times[e]]
                 for o in range(n_out):
-                    dwt[i, o] += v * gt[n, t, o]
+                    d_row[o] += v * g_row[o]
 
 
 class SparseDense(torch.autograd.Function):
@@ -92,7 +107,12 @@ class SparseDense(torch.autograd.Function):
     @staticmethod
     def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         (weight,) = ctx.saved_tensors
-        dx = torch.matmul(weight.t(), grad) if ctx.needs_input_grad[0] else None
+        dx = None
+        if ctx.needs_input_grad[0]:
+            dx = grad.new_empty(grad.shape[0], weight.shape[1], grad.shape[2])
+            wt = weight.t()
+            for n in range(grad.shape[0]):
+                torch.mm(wt, grad[n], out=dx[n])
         dw = None
         if ctx.needs_input_grad[1]:
             ev: Events = ctx.events
@@ -105,18 +125,24 @@ class SparseDense(torch.autograd.Function):
 
 # ---------------------------------------------------------------------------------------- conv
 @jit()
-def _conv_taps(offsets, times, values, w, dense, shape, geometry, job, parts, forward):  # type: ignore[no-untyped-def]
-    """One output position ``(n, oy, ox)`` of every channel: the forward sum or the weight gradient."""
+def _position(job, out_h, out_w):  # type: ignore[no-untyped-def]
+    return job // (out_h * out_w), job // out_w % out_h, job % out_w
+
+
+@jit()
+def _taps(offsets, times, values, wt, acc, part, shape, geometry, n, oy, ox, forward):  # type: ignore[no-untyped-def]
+    """Every event seen by output position ``(n, oy, ox)``, through every tap of the kernel.
+
+    Forward: ``acc[t, o] += v * wt[c, ky, kx, o]``; weight gradient: ``part[c, ky, kx, o] += v * acc[t, o]``.
+    The innermost loop runs over output channels (contiguous), so it is vectorised.
+    """
     channels, height, width, groups = shape
     sh, sw, ph, pw, dh, dw = geometry
-    n_out, per_group, kh, kw = w.shape
-    out_h, out_w = dense.shape[2], dense.shape[3]
-    n = job // (out_h * out_w)
-    oy = job // out_w % out_h
-    ox = job % out_w
+    per_group, kh, kw, n_out = wt.shape
     out_per_group = n_out // groups
     for c in range(channels):
-        g, cl = c // per_group, c % per_group
+        cl = c % per_group
+        o0 = c // per_group * out_per_group
         for ky in range(kh):
             iy = oy * sh - ph + ky * dh
             if iy < 0 or iy >= height:
@@ -126,29 +152,44 @@ def _conv_taps(offsets, times, values, w, dense, shape, geometry, job, parts, fo
                 if ix < 0 or ix >= width:
                     continue
                 r = ((n * channels + c) * height + iy) * width + ix
+                w_row = wt[cl, ky, kx, o0 : o0 + out_per_group]  # 1-D views vectorise, 4-D indices do not
+                p_row = part[cl, ky, kx, o0 : o0 + out_per_group]
                 for e in range(offsets[r], offsets[r + 1]):
-                    t, v = times[e], values[e]
-                    for o in range(g * out_per_group, (g + 1) * out_per_group):
-                        if forward:
-                            dense[n, o, oy, ox, t] += v * w[o, cl, ky, kx]
-                        else:
-                            parts[o, cl, ky, kx] += v * dense[n, o, oy, ox, t]
+                    v = values[e]
+                    a_row = acc[times[e], o0 : o0 + out_per_group]
+                    if forward:
+                        for o in range(out_per_group):
+                            a_row[o] += v * w_row[o]
+                    else:
+                        for o in range(out_per_group):
+                            p_row[o] += v * a_row[o]
 
 
 @jit(parallel=True)
-def _conv_forward(offsets, times, values, w, z, shape, geometry):  # type: ignore[no-untyped-def]
-    jobs = z.shape[0] * z.shape[2] * z.shape[3]
-    for job in prange(jobs):
-        _conv_taps(offsets, times, values, w, z, shape, geometry, job, w, True)
+def _conv_forward(offsets, times, values, wt, z, shape, geometry):  # type: ignore[no-untyped-def]
+    batch, n_out, out_h, out_w, steps = z.shape
+    for job in prange(batch * out_h * out_w):
+        n, oy, ox = _position(job, out_h, out_w)
+        acc = np.zeros((steps, n_out), dtype=z.dtype)
+        _taps(offsets, times, values, wt, acc, wt, shape, geometry, n, oy, ox, True)
+        for o in range(n_out):
+            for t in range(steps):
+                z[n, o, oy, ox, t] = acc[t, o]
 
 
 @jit(parallel=True)
-def _conv_weight_grad(offsets, times, values, w, grad, shape, geometry, parts):  # type: ignore[no-untyped-def]
-    jobs = grad.shape[0] * grad.shape[2] * grad.shape[3]
+def _conv_weight_grad(offsets, times, values, wt, grad, parts, shape, geometry):  # type: ignore[no-untyped-def]
+    batch, n_out, out_h, out_w, steps = grad.shape
+    jobs = batch * out_h * out_w
     chunks = parts.shape[0]
     for p in prange(chunks):
+        acc = np.empty((steps, n_out), dtype=grad.dtype)
         for job in range(p * jobs // chunks, (p + 1) * jobs // chunks):
-            _conv_taps(offsets, times, values, w, grad, shape, geometry, job, parts[p], False)
+            n, oy, ox = _position(job, out_h, out_w)
+            for o in range(n_out):
+                for t in range(steps):
+                    acc[t, o] = grad[n, o, oy, ox, t]
+            _taps(offsets, times, values, wt, acc, parts[p], shape, geometry, n, oy, ox, False)
 
 
 class SparseConv(torch.autograd.Function):
@@ -169,11 +210,11 @@ class SparseConv(torch.autograd.Function):
         kh, kw = weight.shape[2:]
         out_h = (height + 2 * padding[0] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
         out_w = (width + 2 * padding[1] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-        w = weight.detach().contiguous().numpy()
-        z = np.zeros((n, weight.shape[0], out_h, out_w, steps), dtype=w.dtype)
+        wt = weight.detach().permute(1, 2, 3, 0).contiguous().numpy()  # (C/groups, kH, kW, O)
+        z = np.empty((n, weight.shape[0], out_h, out_w, steps), dtype=wt.dtype)
         shape = (channels, height, width, groups)
         geometry = (*stride, *padding, *dilation)
-        _conv_forward(ev.offsets, ev.times, ev.values, w, z, shape, geometry)
+        _conv_forward(ev.offsets, ev.times, ev.values, wt, z, shape, geometry)
         ctx.save_for_backward(weight)
         ctx.events, ctx.shape, ctx.geometry, ctx.x_shape = ev, shape, geometry, x.shape
         return torch.from_numpy(z)
@@ -186,16 +227,69 @@ class SparseConv(torch.autograd.Function):
         grad = grad.contiguous()
         dx = None
         if ctx.needs_input_grad[0]:
-            dx = conv3d_input(
-                ctx.x_shape, weight.unsqueeze(-1), grad, (sh, sw, 1), (ph, pw, 0), (dh, dw_, 1), groups
+            n, c, h, w, steps = ctx.x_shape
+            dxf = conv2d_input(
+                (n * steps, c, h, w), weight, fold(grad), (sh, sw), (ph, pw), (dh, dw_), groups
             )
+            dx = unfold(dxf, n)
         dw = None
         if ctx.needs_input_grad[1]:
             ev: Events = ctx.events
-            w = weight.detach().contiguous().numpy()
-            parts = np.zeros((get_num_threads(), *w.shape), dtype=np.float64)
+            wt = weight.detach().permute(1, 2, 3, 0).contiguous().numpy()
+            parts = np.zeros((get_num_threads(), *wt.shape), dtype=np.float64)
             _conv_weight_grad(
-                ev.offsets, ev.times, ev.values, w, grad.numpy(), ctx.shape, ctx.geometry, parts
+                ev.offsets, ev.times, ev.values, wt, grad.numpy(), parts, ctx.shape, ctx.geometry
             )
-            dw = torch.from_numpy(parts.sum(0).astype(w.dtype))
+            dw = torch.from_numpy(parts.sum(0).astype(wt.dtype)).permute(3, 0, 1, 2).contiguous()
         return dx, dw, None, None, None, None, None
+
+
+# ------------------------------------------------------------------------------- folded convolution
+def fold(x: torch.Tensor) -> torch.Tensor:
+    """``(N, C, H, W, T)`` -> ``(N*T, C, H, W)``: every time bin an image of the batch."""
+    n, c, h, w, steps = x.shape
+    return torch.from_numpy(transpose(x.reshape(n, c * h * w, steps))).reshape(n * steps, c, h, w)
+
+
+def unfold(y: torch.Tensor, n: int) -> torch.Tensor:
+    """``(N*T, C, H, W)`` -> ``(N, C, H, W, T)`` (the inverse of :func:`fold`)."""
+    steps = y.shape[0] // n
+    c, h, w = y.shape[1:]
+    return torch.from_numpy(transpose(y.reshape(n, steps, c * h * w))).reshape(n, c, h, w, steps)
+
+
+class FoldedConv(torch.autograd.Function):
+    """Per-bin 2-D convolution as one :func:`torch.nn.functional.conv2d` over all bins of the batch.
+
+    The time-last tensors are transposed to ``(N*T, C, H, W)`` and back by a blocked kernel, so
+    torch's optimised 2-D convolution (forward, input and weight gradients) does the arithmetic.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Any,
+        x: torch.Tensor,
+        weight: torch.Tensor,
+        stride: Pair,
+        padding: Pair,
+        dilation: Pair,
+        groups: int,
+    ) -> torch.Tensor:
+        xf = fold(x.detach())
+        y = torch.nn.functional.conv2d(xf, weight.detach(), None, stride, padding, dilation, groups)
+        ctx.save_for_backward(x, weight)
+        ctx.args = (stride, padding, dilation, groups)
+        return unfold(y, x.shape[0])
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        x, weight = ctx.saved_tensors
+        gf = fold(grad)
+        xf = fold(x) if ctx.needs_input_grad[1] else None
+        dx = dw = None
+        if ctx.needs_input_grad[0]:
+            n, c, h, w, steps = x.shape
+            dx = unfold(conv2d_input((n * steps, c, h, w), weight, gf, *ctx.args), n)
+        if xf is not None:
+            dw = conv2d_weight(xf, weight.shape, gf, *ctx.args)
+        return dx, dw, None, None, None, None
