@@ -34,6 +34,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 STEPS = 300
 BATCH = {"A": 16, "B": 8}
+#: B without slayer's reference backend (its per-bin conv3d backward takes ~15 s a step here)
+DEFAULT_B = [lib for lib in BUILDERS if lib != "slayer-reference"]
 
 
 # ------------------------------------------------------------------------------------------ input
@@ -126,6 +128,7 @@ def table(nets: list[Net], fwd: dict[str, list[float]], both: dict[str, list[flo
 
 
 def run_workload(name: str, libs: list[str], repeats: int, out: list[str]) -> None:
+    """Build every library's network for workload ``name``, time them round-robin, append the table."""
     x, source = input_spikes(BATCH[name])
     density = (x != 0).float().mean().item()
     out += [f"\n### Workload {name}\n", f"- input: {source}, {density:.2%} of bins hold a spike\n"]
@@ -144,7 +147,8 @@ def run_workload(name: str, libs: list[str], repeats: int, out: list[str]) -> No
     first: dict[str, float] = {}
     for net in nets:  # warm-up: numba compiles (or loads its cache) here, peers build their state
         first[net.library] = timed(lambda net=net: step(net.run, net.module, True))
-        step(net.run, net.module, True)
+        if net.ours:
+            step(net.run, net.module, True)
         print(f"[{name}] {net.library}: first step {first[net.library]:.2f} s", flush=True)
     fwd: dict[str, list[float]] = {n.library: [] for n in nets}
     both: dict[str, list[float]] = {n.library: [] for n in nets}
@@ -163,8 +167,15 @@ def run_workload(name: str, libs: list[str], repeats: int, out: list[str]) -> No
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workloads", nargs="+", default=["A", "B"], choices=["A", "B"])
-    parser.add_argument("--libs", nargs="+", default=[*BUILDERS, "matmul"], choices=[*BUILDERS, "matmul"])
-    parser.add_argument("--repeats", type=int, default=7, help="timed rounds per library (median reported)")
+    parser.add_argument(
+        "--libs", nargs="+", choices=[*BUILDERS, "matmul"], help="default: all (B: without slayer-reference)"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="timed rounds per library on A (median reported)"
+    )
+    parser.add_argument(
+        "--repeats-b", type=int, default=3, help="timed rounds on B (peers take 10-100 s a step)"
+    )
     parser.add_argument("--threads", type=int, default=2, help="torch (and numba) threads")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.md")
     args = parser.parse_args()
@@ -175,12 +186,9 @@ def main() -> None:
     if status.exists():
         out += ["- peer installation:", *(f"  - {ln}" for ln in status.read_text().splitlines() if ln)]
     for workload in args.workloads:
-        run_workload(
-            workload,
-            [lib for lib in args.libs if not (lib == "matmul" and workload != "A")],
-            args.repeats,
-            out,
-        )
+        libs = args.libs or ([*BUILDERS, "matmul"] if workload == "A" else DEFAULT_B)
+        libs = [lib for lib in libs if not (lib == "matmul" and workload != "A")]
+        run_workload(workload, libs, args.repeats if workload == "A" else args.repeats_b, out)
     text = "\n".join(out) + "\n"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
