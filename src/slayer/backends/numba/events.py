@@ -35,14 +35,24 @@ def _count(x, counts):  # type: ignore[no-untyped-def]
 
 @jit(parallel=True)
 def _fill(x, offsets, times, values):  # type: ignore[no-untyped-def]
+    steps = x.shape[1]
     for r in prange(x.shape[0]):
         e = offsets[r]
-        for t in range(x.shape[1]):
-            v = x[r, t]
-            if v != 0:
-                times[e] = t
-                values[e] = v
-                e += 1
+        if e == offsets[r + 1]:
+            continue
+        for b0 in range(0, steps, 16):  # skip all-zero blocks with one vectorised test
+            b1 = min(steps, b0 + 16)
+            n = 0
+            for t in range(b0, b1):
+                n += x[r, t] != 0
+            if n == 0:
+                continue
+            for t in range(b0, b1):
+                v = x[r, t]
+                if v != 0:
+                    times[e] = t
+                    values[e] = v
+                    e += 1
 
 
 def events(x: np.ndarray, max_density: float) -> Events | None:

@@ -52,32 +52,58 @@ def alpha_recursion(fir: np.ndarray, ts: float, tau: float | None) -> tuple[floa
 
 
 @jit()
-def _filter_row(x, y, m, fir, ts, a, a_k, c, recursive, reverse):  # type: ignore[no-untyped-def]
+def _nonzeros(x, m):  # type: ignore[no-untyped-def]
+    n = 0
+    for t in range(x.shape[1]):
+        n += x[m, t] != 0
+    return n
+
+
+@jit()
+def _recursive(x, y, m0, m1, a, a_k, c, taps, reverse):  # type: ignore[no-untyped-def]
+    """Rows ``m0`` and ``m1`` (may be equal) filtered recursively, as two interleaved chains.
+
+    Per step: ``p' = a (p + x[t-1])``, ``q = a q + p' - K a^K x[t-K]``, ``p = p' - a^K x[t-K]``,
+    ``y[t] = c q`` (reversed in time for the backward pass).
+    """
+    steps = x.shape[1]
+    base = steps - 1 if reverse else 0
+    step = -1 if reverse else 1
+    k_a_k = taps * a_k
+    p0 = q0 = p1 = q1 = previous0 = previous1 = 0.0
+    head = min(taps, steps)
+    for i in range(head):
+        t = base + step * i
+        p0 = a * (p0 + previous0)
+        p1 = a * (p1 + previous1)
+        q0 = a * q0 + p0
+        q1 = a * q1 + p1
+        y[m0, t] = c * q0
+        y[m1, t] = c * q1
+        previous0 = x[m0, t]
+        previous1 = x[m1, t]
+    for i in range(head, steps):
+        t = base + step * i
+        old0 = x[m0, t - step * taps]
+        old1 = x[m1, t - step * taps]
+        p0 = a * (p0 + previous0)
+        p1 = a * (p1 + previous1)
+        q0 = a * q0 + p0 - k_a_k * old0
+        q1 = a * q1 + p1 - k_a_k * old1
+        p0 -= a_k * old0
+        p1 -= a_k * old1
+        y[m0, t] = c * q0
+        y[m1, t] = c * q1
+        previous0 = x[m0, t]
+        previous1 = x[m1, t]
+
+
+@jit()
+def _scatter(x, y, m, fir, ts, reverse):  # type: ignore[no-untyped-def]
+    """Row ``m`` as a sum of kernels, one per nonzero input."""
     steps, taps = x.shape[1], fir.shape[0]
-    nnz = 0
-    for t in range(steps):
-        if x[m, t] != 0:
-            nnz += 1
-    if recursive and nnz * taps > RECURSIVE_COST * steps:
-        k_a_k = taps * a_k
-        p = 0.0
-        q = 0.0
-        previous = 0.0
-        for i in range(steps):
-            t = steps - 1 - i if reverse else i
-            p = a * (p + previous)
-            q = a * q + p
-            if i >= taps:
-                old = x[m, t + taps] if reverse else x[m, t - taps]
-                p -= a_k * old
-                q -= k_a_k * old
-            y[m, t] = c * q
-            previous = x[m, t]
-        return
     for t in range(steps):
         y[m, t] = 0
-    if nnz == 0:
-        return
     for t in range(steps):
         value = x[m, t]
         if value != 0:
@@ -92,8 +118,25 @@ def _filter_row(x, y, m, fir, ts, a, a_k, c, recursive, reverse):  # type: ignor
 
 @jit(parallel=True)
 def _filter(x, y, fir, ts, a, a_k, c, recursive, reverse):  # type: ignore[no-untyped-def]
-    for m in prange(x.shape[0]):
-        _filter_row(x, y, m, fir, ts, a, a_k, c, recursive, reverse)
+    rows, steps = x.shape
+    taps = fir.shape[0]
+    for pair in prange((rows + 1) // 2):
+        m0 = 2 * pair
+        m1 = min(m0 + 1, rows - 1)
+        r0 = recursive and _nonzeros(x, m0) * taps > RECURSIVE_COST * steps
+        r1 = recursive and _nonzeros(x, m1) * taps > RECURSIVE_COST * steps
+        if r0 and r1:
+            _recursive(x, y, m0, m1, a, a_k, c, taps, reverse)
+            continue
+        if r0:
+            _recursive(x, y, m0, m0, a, a_k, c, taps, reverse)
+        else:
+            _scatter(x, y, m0, fir, ts, reverse)
+        if m1 != m0:
+            if r1:
+                _recursive(x, y, m1, m1, a, a_k, c, taps, reverse)
+            else:
+                _scatter(x, y, m1, fir, ts, reverse)
 
 
 def psp(x: np.ndarray, fir: np.ndarray, ts: float, tau: float | None, reverse: bool) -> np.ndarray:
@@ -108,19 +151,29 @@ def psp(x: np.ndarray, fir: np.ndarray, ts: float, tau: float | None, reverse: b
     return y
 
 
+#: bins tested at once (vectorised) for a threshold crossing before stepping through them one by one
+_BLOCK = 16
+
+
 @jit(parallel=True)
 def _spike(u, s, u_post, nu, theta, amplitude):  # type: ignore[no-untyped-def]
     steps, length = u.shape[1], nu.shape[0]
     for m in prange(u.shape[0]):
         for t in range(steps):
             u_post[m, t] = u[m, t]
-        for t in range(steps):
-            if u_post[m, t] >= theta:
-                s[m, t] = amplitude
-                for j in range(1, min(length, steps - t)):
-                    u_post[m, t + j] += nu[j]
-            else:
-                s[m, t] = 0
+            s[m, t] = 0
+        for b0 in range(0, steps, _BLOCK):
+            b1 = min(steps, b0 + _BLOCK)
+            crossings = 0
+            for t in range(b0, b1):  # values already hold every earlier spike's refractory response
+                crossings += u_post[m, t] >= theta
+            if crossings == 0:
+                continue
+            for t in range(b0, b1):
+                if u_post[m, t] >= theta:
+                    s[m, t] = amplitude
+                    for j in range(1, min(length, steps - t)):
+                        u_post[m, t + j] += nu[j]
 
 
 def spike(u: np.ndarray, nu: np.ndarray, theta: float, amplitude: float) -> tuple[np.ndarray, np.ndarray]:
