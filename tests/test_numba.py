@@ -165,3 +165,27 @@ def test_kernels_are_cached_on_disk(tmp_path: Path) -> None:
     second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert second.stdout == first.stdout
     assert len(list((tmp_path / "numba").rglob("*.nbc"))) == data_files  # nothing recompiled
+
+
+def test_concurrent_calls_from_python_threads() -> None:
+    """Kernel launches from several Python threads are serialised (numba's workqueue layer would abort)."""
+    import threading
+
+    sim = slayer.Simulation(1.0, 200)
+    x = (torch.rand(8, 64, 200, generator=torch.Generator().manual_seed(6)) < 0.3).float() * 20
+    expected = F.spike(F.psp(x, SRM_DEFAULT, sim, backend="numba"), SRM_DEFAULT, sim, backend="numba")
+    results: list[torch.Tensor] = []
+
+    def work() -> None:
+        for _ in range(20):
+            results.append(
+                F.spike(F.psp(x, SRM_DEFAULT, sim, backend="numba"), SRM_DEFAULT, sim, backend="numba")
+            )
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 60
+    assert all(torch.equal(r, expected) for r in results)

@@ -15,7 +15,8 @@ What it accelerates, against the plain-torch :class:`~slayer.backends.reference.
   events (:mod:`~slayer.backends.numba.synapse`); dense inputs take torch's path;
 * ``pool`` / ``unpool``: window sums over whole time rows (:mod:`~slayer.backends.numba.pool`).
 
-Parallel loops run on ``torch.get_num_threads()`` threads. ``conv_transpose`` is the reference's.
+Parallel loops run on ``torch.get_num_threads()`` threads (see :mod:`~slayer.backends.numba.cache`).
+``conv_transpose`` is the reference's.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import numpy as np
 import torch
 
 from slayer.backends.numba import neuron, pool, synapse
-from slayer.backends.numba.cache import sync_threads
 from slayer.backends.reference import Pair, ReferenceBackend, spike_amplitude
 
 __all__ = ["NumbaBackend"]
@@ -41,39 +41,32 @@ class NumbaBackend(ReferenceBackend):
 
     # ------------------------------------------------------------------ neuron kernels
     def psp(self, x: torch.Tensor, kernel: torch.Tensor, ts: float, tau: float | None) -> torch.Tensor:
-        sync_threads()
         return torch.from_numpy(neuron.psp(_np(x), _np(kernel), ts, tau, reverse=False))
 
     def psp_grad(
         self, grad: torch.Tensor, kernel: torch.Tensor, ts: float, tau: float | None
     ) -> torch.Tensor:
-        sync_threads()
         return torch.from_numpy(neuron.psp(_np(grad), _np(kernel), ts, tau, reverse=True))
 
     def spike(
         self, u: torch.Tensor, nu: torch.Tensor, theta: float, ts: float
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        sync_threads()
         s, u_post = neuron.spike(_np(u), _np(nu), theta, spike_amplitude(ts, u.dtype))
         return torch.from_numpy(s), torch.from_numpy(u_post)
 
     def spike_grad(
         self, grad: torch.Tensor, u: torch.Tensor, theta: float, rho_tau: float, rho_scale: float
     ) -> torch.Tensor:
-        sync_threads()
         return torch.from_numpy(neuron.spike_grad(_np(grad), _np(u), theta, rho_tau, rho_scale))
 
     def shift(self, x: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
-        sync_threads()
         return torch.from_numpy(neuron.shift(_np(x), _np(n)))
 
     def delay_grad(self, grad: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        sync_threads()
         return torch.from_numpy(neuron.delay_grad(_np(grad), _np(y)))
 
     # ------------------------------------------------------------------ synapses
     def dense(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-        sync_threads()
         ev = synapse.dense_events(x) if x.dtype == weight.dtype else None
         if ev is None:
             return super().dense(x, weight)
@@ -82,7 +75,6 @@ class NumbaBackend(ReferenceBackend):
     def conv(
         self, x: torch.Tensor, weight: torch.Tensor, stride: Pair, padding: Pair, dilation: Pair, groups: int
     ) -> torch.Tensor:
-        sync_threads()
         if x.dtype != weight.dtype:
             return super().conv(x, weight, stride, padding, dilation, groups)
         ev = synapse.conv_events(x)
@@ -93,11 +85,9 @@ class NumbaBackend(ReferenceBackend):
     def pool(
         self, x: torch.Tensor, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, weight: float
     ) -> torch.Tensor:
-        sync_threads()
         return pool.SumPool.apply(x, kernel, (*stride, *padding, *dilation), weight)
 
     def unpool(
         self, x: torch.Tensor, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, weight: float
     ) -> torch.Tensor:
-        sync_threads()
         return pool.SumUnpool.apply(x, kernel, (*stride, *padding, *dilation), weight)
