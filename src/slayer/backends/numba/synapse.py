@@ -10,8 +10,9 @@ weight gradient sums ``v`` times the output gradient over the same events:
     \\frac{\\partial L}{\\partial W[o, i]} = \\sum_{(n, i, t, v)} v\\,
         \\frac{\\partial L}{\\partial z[n, o, t]}
 
-(the convolution likewise, over the kernel's taps). The input gradient is a dense product, as in
-the reference. Denser inputs take the reference path (torch's BLAS / convolution).
+(the convolution likewise, over the kernel's taps). The input gradient is a dense product. Denser
+inputs take torch's matrix product (dense) or :class:`FoldedConv` (torch's 2-D convolution over all
+bins at once), whichever the density thresholds below choose.
 """
 
 from __future__ import annotations
