@@ -28,14 +28,15 @@ sim, n = slayer.Simulation(1.0, 300), slayer.SRM(10, 10, 1)
 mlp = torch.nn.Sequential(snn.Block(snn.Dense(2312, 512), n, sim), snn.Block(snn.Dense(512, 10), n, sim))
 cnn = torch.nn.Sequential(
     snn.Block(snn.Conv(2, 12, 5), n, sim), snn.Block(snn.Pool(2, 10.0), n, sim),
-    snn.Block(snn.Conv(12, 8, 3), n, sim), snn.Block(snn.Dense((8, 6, 6), 10), n, sim),
+    snn.Block(snn.Conv(12, 8, 3), n, sim), snn.Block(snn.Dense((8, 4, 4), 10), n, sim),
 )
 x = (torch.rand(16, 2312, 300) < 0.006).float()
 xc = (torch.rand(2, 2, 16, 16, 300) < 0.006).float()
+xd = (torch.rand(2, 2, 16, 16, 300) < 0.3).float()
 def step():
     mlp(x).sum().backward()
     cnn(xc).sum().backward()
-    cnn(xc * 40).sum().backward()  # dense input: the folded convolution path
+    cnn(xd).sum().backward()  # dense input: the folded convolution path
 t2 = time.perf_counter(); step(); t3 = time.perf_counter(); step(); t4 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "first": t3 - t2, "second": t4 - t3}))
 """
