@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 import torch
 from numba import get_num_threads, prange
-from torch.nn.grad import conv2d_input, conv2d_weight
 
 from slayer.backends.numba.cache import jit
 from slayer.backends.numba.events import Events, events
@@ -34,6 +33,7 @@ __all__ = [
     "FoldedConv",
     "SparseConv",
     "SparseDense",
+    "conv2d_grads",
     "conv_events",
     "dense_events",
     "fold",
@@ -229,9 +229,9 @@ class SparseConv(torch.autograd.Function):
         dx = None
         if ctx.needs_input_grad[0]:
             n, c, h, w, steps = ctx.x_shape
-            dxf = conv2d_input(
-                (n * steps, c, h, w), weight, fold(grad), (sh, sw), (ph, pw), (dh, dw_), groups
-            )
+            args = ((sh, sw), (ph, pw), (dh, dw_), groups)
+            dxf, _ = conv2d_grads(fold(grad), grad.new_empty(n * steps, c, h, w), weight, args)
+            assert dxf is not None
             dx = unfold(dxf, n)
         dw = None
         if ctx.needs_input_grad[1]:
@@ -259,6 +259,36 @@ def unfold(y: torch.Tensor, n: int) -> torch.Tensor:
     return torch.from_numpy(transpose(y.reshape(n, steps, c * h * w))).reshape(n, c, h, w, steps)
 
 
+def conv2d_grads(
+    grad: torch.Tensor,
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    args: tuple[Pair, Pair, Pair, int],
+    need_input: bool = True,
+    need_weight: bool = False,
+) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """Input and weight gradients of a 2-D convolution from one call of torch's backward kernel.
+
+    ``x`` (the folded input) is read only for the weight gradient; any tensor of its shape will do
+    when only the input gradient is wanted.
+    """
+    stride, padding, dilation, groups = args
+    dx, dw, _ = torch.ops.aten.convolution_backward(
+        grad,
+        x,
+        weight,
+        None,
+        stride,
+        padding,
+        dilation,
+        False,
+        [0, 0],
+        groups,
+        [need_input, need_weight, False],
+    )
+    return dx, dw
+
+
 class FoldedConv(torch.autograd.Function):
     """Per-bin 2-D convolution as one :func:`torch.nn.functional.conv2d` over all bins of the batch.
 
@@ -278,19 +308,12 @@ class FoldedConv(torch.autograd.Function):
     ) -> torch.Tensor:
         xf = fold(x.detach())
         y = torch.nn.functional.conv2d(xf, weight.detach(), None, stride, padding, dilation, groups)
-        ctx.save_for_backward(x, weight)
+        ctx.save_for_backward(xf, weight)  # the folded input, so backward need not fold it again
         ctx.args = (stride, padding, dilation, groups)
         return unfold(y, x.shape[0])
 
     @staticmethod
     def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
-        x, weight = ctx.saved_tensors
-        gf = fold(grad)
-        xf = fold(x) if ctx.needs_input_grad[1] else None
-        dx = dw = None
-        if ctx.needs_input_grad[0]:
-            n, c, h, w, steps = x.shape
-            dx = unfold(conv2d_input((n * steps, c, h, w), weight, gf, *ctx.args), n)
-        if xf is not None:
-            dw = conv2d_weight(xf, weight.shape, gf, *ctx.args)
-        return dx, dw, None, None, None, None
+        xf, weight = ctx.saved_tensors
+        dxf, dw = conv2d_grads(fold(grad), xf, weight, ctx.args, *ctx.needs_input_grad[:2])
+        return None if dxf is None else unfold(dxf, grad.shape[0]), dw, None, None, None, None
