@@ -159,3 +159,87 @@ CASES += [
     Case("long-T", (1, 3, 700), SRM_DEFAULT, Simulation(1.0, 700), density=0.03, max_delay=30.0),
     Case("long-ref", (2, 3, 300), SRM(10, 5, 20, eps_ref=1e-4), Simulation(1.0, 300), density=0.1),
 ]
+
+# Cases added with the numba backend: its recursive psp (long kernels, a -> 1, truncation inside T,
+# float64), and the event-driven synapses (inputs sparse enough to take that path) in every geometry.
+CASES += [
+    Case("long-kernel", (2, 3, 1000), SRM(10, 10, 1), Simulation(0.1, 100), density=0.5, max_delay=3.0),
+    Case("dense-truncated", (3, 5, 300), SRM_DEFAULT, Simulation(1.0, 300), density=0.3),
+    Case(
+        "float64-recursive",
+        (2, 4, 200),
+        SRM(10, 10, 1),
+        Simulation(1.0, 200),
+        dtype=torch.float64,
+        density=0.6,
+    ),
+    Case(
+        "non-contiguous-dense",
+        (3, 4, 120),
+        SRM(10, 5, 1),
+        Simulation(1.0, 120),
+        density=0.4,
+        contiguous=False,
+    ),
+]
+
+SYNAPSE_CASES += [
+    SynapseCase("dense-f64-sparse", "dense", (3, 40, 30), (6, 40), dtype=torch.float64, density=0.03),
+    SynapseCase("dense-noncontig-sparse", "dense", (2, 50, 33), (7, 50), contiguous=False, density=0.03),
+    SynapseCase("dense-batch1-sparse", "dense", (1, 300, 150), (33, 300), density=0.01),
+    SynapseCase("dense-5d-sparse", "dense", (2, 2, 6, 5, 40), (9, 60), density=0.02),
+    SynapseCase(
+        "conv-stride-pad-sparse",
+        "conv",
+        (2, 3, 11, 9, 20),
+        (6, 3, 3, 2),
+        (("stride", (2, 1)), ("padding", 1), ("dilation", (1, 2))),
+        density=0.03,
+    ),
+    SynapseCase("conv-groups-sparse", "conv", (2, 4, 7, 6, 15), (6, 2, 3, 3), (("groups", 2),), density=0.04),
+    SynapseCase(
+        "conv-f64-sparse",
+        "conv",
+        (1, 2, 8, 7, 12),
+        (3, 2, 5, 5),
+        (("padding", 2),),
+        dtype=torch.float64,
+        density=0.04,
+    ),
+    SynapseCase(
+        "conv-noncontig-sparse", "conv", (2, 2, 9, 8, 16), (4, 2, 3, 3), contiguous=False, density=0.03
+    ),
+    SynapseCase("conv-nmnist", "conv", (2, 2, 34, 34, 30), (12, 2, 5, 5), density=0.006),
+    SynapseCase("conv-1x1-stride", "conv", (2, 5, 9, 9, 10), (4, 5, 1, 1), (("stride", 2),), density=0.04),
+    SynapseCase(
+        "pool-stride-pad",
+        "pool",
+        (2, 2, 9, 7, 11),
+        None,
+        (("kernel_size", 3), ("theta", 2.0), ("stride", 2), ("padding", 1)),
+        density=0.3,
+    ),
+    SynapseCase(
+        "pool-dilated",
+        "pool",
+        (1, 3, 8, 8, 6),
+        None,
+        (("kernel_size", 2), ("theta", 1.5), ("stride", 1), ("dilation", 2)),
+    ),
+    SynapseCase(
+        "unpool-stride-pad",
+        "unpool",
+        (2, 2, 4, 5, 7),
+        None,
+        (("kernel_size", 3), ("theta", 4.0), ("stride", 2), ("padding", 1)),
+        density=0.3,
+    ),
+    SynapseCase(
+        "unpool-noncontig",
+        "unpool",
+        (1, 2, 3, 3, 9),
+        None,
+        (("kernel_size", 2), ("theta", 1.0)),
+        contiguous=False,
+    ),
+]

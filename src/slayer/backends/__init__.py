@@ -49,6 +49,7 @@ class _Spec:
 
 _SPECS: dict[str, _Spec] = {
     "reference": _Spec("slayer.backends.reference", "ReferenceBackend", (), None, ""),
+    "numba": _Spec("slayer.backends.numba", "NumbaBackend", ("numba",), ("cpu",), "pip install numba"),
     "triton": _Spec(
         "slayer.backends.triton",
         "TritonBackend",
@@ -58,7 +59,7 @@ _SPECS: dict[str, _Spec] = {
     ),
 }
 
-AUTO_ORDER: dict[str, tuple[str, ...]] = {"cuda": ("triton",)}
+AUTO_ORDER: dict[str, tuple[str, ...]] = {"cpu": ("numba",), "cuda": ("triton",)}
 
 _current: ContextVar[str] = ContextVar("slayer_backend", default="auto")
 _instances: dict[str, ReferenceBackend] = {}

@@ -1,0 +1,37 @@
+"""A cache-blocked, parallel transpose of the last two axes (torch's strided copy is ~5x slower)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from numba import prange
+
+from slayer.backends.numba.cache import jit
+
+__all__ = ["transpose"]
+
+_TILE = 32
+
+
+@jit(parallel=True)
+def _transpose(x, y):  # type: ignore[no-untyped-def]
+    batch, rows, cols = x.shape
+    row_tiles = (rows + _TILE - 1) // _TILE
+    for job in prange(batch * row_tiles):
+        b = job // row_tiles
+        r0 = job % row_tiles * _TILE
+        r1 = min(rows, r0 + _TILE)
+        for c0 in range(0, cols, _TILE):
+            for c in range(c0, min(cols, c0 + _TILE)):
+                for r in range(r0, r1):
+                    y[b, c, r] = x[b, r, c]
+
+
+def transpose(x: np.ndarray | torch.Tensor) -> np.ndarray:
+    """A C-contiguous copy of ``x`` ``(B, R, C)`` (or ``(R, C)``) with its last two axes swapped."""
+    a = x.detach().contiguous().numpy() if isinstance(x, torch.Tensor) else np.ascontiguousarray(x)
+    squeeze = a.ndim == 2
+    a3 = a[None] if squeeze else a
+    out = np.empty((a3.shape[0], a3.shape[2], a3.shape[1]), dtype=a.dtype)
+    _transpose(a3, out)
+    return out[0] if squeeze else out
