@@ -18,7 +18,7 @@ RTOL = {torch.float32: 1e-5, torch.float64: 1e-10}
 
 
 def _require(name: str) -> None:
-    if not backends.available(name, "cpu"):
+    if name != "reference" and not backends.available(name, "cpu"):
         pytest.skip(f"backend {name!r} is not available on this machine")
 
 
@@ -99,3 +99,19 @@ def test_synapse(name: str, case: SynapseCase) -> None:
     _close(out, ref, f"{case.op} forward")
     for i, (g, gr) in enumerate(zip(grads, grads_ref, strict=True)):
         _close(g, gr, f"{case.op} gradient of input {i}")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("name", ["reference", *FAST])
+def test_srm_equals_psp_then_spike(name: str, case: Case) -> None:
+    """The (possibly fused) whole-neuron op equals the backend's own psp -> spike chain exactly."""
+    _require(name)
+    x = case.spikes() * (2.5 * case.neuron.theta)
+
+    def chain(t: torch.Tensor) -> torch.Tensor:
+        return F.spike(F.psp(t, case.neuron, case.sim, backend=name), case.neuron, case.sim, backend=name)
+
+    ref, (gref,) = _run(chain, [x])
+    out, (g,) = _run(lambda t: F.srm(t, case.neuron, case.sim, backend=name), [x])
+    assert torch.equal(out, ref), "fused spikes differ from psp -> spike"
+    torch.testing.assert_close(g, gref, rtol=1e-6, atol=1e-7)

@@ -209,9 +209,9 @@ def test_compiled_model_matches_eager() -> None:
 
 # ----------------------------------------------------------------------------- registry
 @needs_triton
-def test_auto_picks_triton_for_cuda_tensors_and_reference_for_cpu() -> None:
+def test_auto_picks_triton_for_cuda_tensors_but_never_for_cpu() -> None:
     assert backends.get("auto", torch.device("cuda")).name == "triton"  # queries no device
-    assert backends.get("auto", torch.device("cpu")).name == "reference"
+    assert backends.get("auto", torch.device("cpu")).name != "triton"  # the interpreter is opt-in
     assert backends.get("triton", torch.device("cpu")).name == "triton"  # the interpreter
 
 

@@ -84,6 +84,33 @@ class ReferenceBackend:
         """Surrogate backward ``grad * rho(u)``, ``rho(u) = rho_scale * exp(-|u - theta| / rho_tau)``."""
         return grad * (rho_scale * torch.exp(-(u - theta).abs() / rho_tau))
 
+    # ------------------------------------------------------------------ the whole neuron
+    def psp_spike(
+        self,
+        z: torch.Tensor,
+        kernel: torch.Tensor,
+        nu: torch.Tensor,
+        theta: float,
+        ts: float,
+        tau: float | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`psp` then :meth:`spike` (a backend may fuse them): returns ``(s, u_post)``."""
+        return self.spike(self.psp(z, kernel, ts, tau), nu, theta, ts)
+
+    def psp_spike_grad(
+        self,
+        grad: torch.Tensor,
+        u: torch.Tensor,
+        kernel: torch.Tensor,
+        theta: float,
+        rho_tau: float,
+        rho_scale: float,
+        ts: float,
+        tau: float | None,
+    ) -> torch.Tensor:
+        """:meth:`spike_grad` then :meth:`psp_grad` (a backend may fuse them)."""
+        return self.psp_grad(self.spike_grad(grad, u, theta, rho_tau, rho_scale), kernel, ts, tau)
+
     # ------------------------------------------------------------------ delays (SPEC §4)
     def shift(self, x: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
         """Per-row integer shift ``y[m, t] = x[m, t - n[m]]``, zero outside ``[0, T)``."""

@@ -5,7 +5,7 @@ scope's choice, ``"auto"`` by default) and holds no state.
 """
 
 from slayer.functional.delay import delay, delay_shift
-from slayer.functional.neuron import psp, spike
+from slayer.functional.neuron import psp, spike, srm
 from slayer.functional.synapse import conv, conv_transpose, dense, dropout, pool, psp_filter, unpool
 
 __all__ = [
@@ -19,5 +19,6 @@ __all__ = [
     "psp",
     "psp_filter",
     "spike",
+    "srm",
     "unpool",
 ]

@@ -11,7 +11,7 @@ from slayer.backends.reference import ReferenceBackend
 from slayer.functional._util import check_spikes, kernel
 from slayer.params import SRM, Simulation
 
-__all__ = ["psp", "spike"]
+__all__ = ["psp", "spike", "srm"]
 
 
 class _PSP(torch.autograd.Function):
@@ -50,6 +50,32 @@ class _Spike(torch.autograd.Function):
         n: SRM = ctx.neuron
         du = ctx.backend.spike_grad(grad.contiguous(), u_post, n.theta, n.rho_tau, n.rho_scale)
         return du, None, None, None, None
+
+
+class _SRM(torch.autograd.Function):
+    @staticmethod
+    def forward(
+        ctx: Any,
+        z: torch.Tensor,
+        eps: torch.Tensor,
+        nu: torch.Tensor,
+        neuron: SRM,
+        ts: float,
+        backend: ReferenceBackend,
+    ) -> torch.Tensor:
+        s, u_post = backend.psp_spike(z, eps, nu, neuron.theta, ts, neuron.tau_sr)
+        ctx.save_for_backward(u_post, eps)
+        ctx.neuron, ctx.ts, ctx.backend = neuron, ts, backend
+        return s
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        u_post, eps = ctx.saved_tensors
+        n: SRM = ctx.neuron
+        dz = ctx.backend.psp_spike_grad(
+            grad.contiguous(), u_post, eps, n.theta, n.rho_tau, n.rho_scale, ctx.ts, n.tau_sr
+        )
+        return dz, None, None, None, None, None
 
 
 def _rows(x: torch.Tensor) -> torch.Tensor:
@@ -124,3 +150,22 @@ def spike(u: torch.Tensor, neuron: SRM, sim: Simulation, backend: str | None = N
     impl = backends.get(backend, u.device)
     nu = kernel(neuron, sim, "ref", u)
     return _Spike.apply(_rows(u), nu, neuron, sim.ts, impl).reshape(u.shape)
+
+
+def srm(z: torch.Tensor, neuron: SRM, sim: Simulation, backend: str | None = None) -> torch.Tensor:
+    """The whole SRM neuron: ``spike(psp(z))`` as one op (SPEC §2; paper Eq. 1–2).
+
+    Equal to ``spike(psp(z, neuron, sim), neuron, sim)`` forward and backward (the same arithmetic);
+    a backend may fuse the two passes so that the psp never leaves the cache (the numba backend
+    does). This is what :class:`slayer.nn.SRM` and :class:`slayer.nn.Block` call.
+
+    Shape
+    -----
+    ``z``: ``(..., T)`` (a synapse output); output: spikes of the same shape.
+    """
+    check_spikes(z, "synaptic input", min_dim=1)
+    if z.numel() == 0:
+        return torch.zeros_like(z)
+    impl = backends.get(backend, z.device)
+    eps, nu = kernel(neuron, sim, "psp", z), kernel(neuron, sim, "ref", z)
+    return _SRM.apply(_rows(z), eps, nu, neuron, sim.ts, impl).reshape(z.shape)

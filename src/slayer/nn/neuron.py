@@ -14,7 +14,7 @@ __all__ = ["PSP", "SRM", "PSPFilter"]
 
 
 class SRM(nn.Module):
-    """SRM-alpha neuron: ``s = spike(psp(z))`` (see :func:`slayer.functional.psp` and ``spike``).
+    """SRM-alpha neuron: ``s = spike(psp(z))`` (:func:`slayer.functional.srm`).
 
     .. math::
 
@@ -30,7 +30,7 @@ class SRM(nn.Module):
         self.neuron, self.sim = neuron, sim
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return F.spike(F.psp(z, self.neuron, self.sim), self.neuron, self.sim)
+        return F.srm(z, self.neuron, self.sim)
 
     def extra_repr(self) -> str:
         return f"{self.neuron}, {self.sim}"

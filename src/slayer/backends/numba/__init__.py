@@ -11,6 +11,8 @@ What it accelerates, against the plain-torch :class:`~slayer.backends.reference.
   dense rows, an event scatter for sparse rows (:mod:`~slayer.backends.numba.neuron`);
 * ``spike`` (threshold and refractory response fused in one pass per neuron), ``spike_grad``
   (surrogate in one pass), ``shift`` and ``delay_grad``;
+* ``psp_spike`` / ``psp_spike_grad``: the whole neuron (:func:`slayer.functional.srm`) in one pass
+  per row pair, the psp kept in cache between the filter and the threshold;
 * ``dense`` and ``conv`` fed by sparse inputs: forward and weight gradient from the list of input
   events (:mod:`~slayer.backends.numba.synapse`); dense inputs take torch's path;
 * ``pool`` / ``unpool``: window sums over whole time rows (:mod:`~slayer.backends.numba.pool`).
@@ -58,6 +60,33 @@ class NumbaBackend(ReferenceBackend):
         self, grad: torch.Tensor, u: torch.Tensor, theta: float, rho_tau: float, rho_scale: float
     ) -> torch.Tensor:
         return torch.from_numpy(neuron.spike_grad(_np(grad), _np(u), theta, rho_tau, rho_scale))
+
+    def psp_spike(
+        self,
+        z: torch.Tensor,
+        kernel: torch.Tensor,
+        nu: torch.Tensor,
+        theta: float,
+        ts: float,
+        tau: float | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        amplitude = spike_amplitude(ts, z.dtype)
+        s, u_post = neuron.psp_spike(_np(z), _np(kernel), ts, tau, _np(nu), theta, amplitude)
+        return torch.from_numpy(s), torch.from_numpy(u_post)
+
+    def psp_spike_grad(
+        self,
+        grad: torch.Tensor,
+        u: torch.Tensor,
+        kernel: torch.Tensor,
+        theta: float,
+        rho_tau: float,
+        rho_scale: float,
+        ts: float,
+        tau: float | None,
+    ) -> torch.Tensor:
+        dz = neuron.psp_spike_grad(_np(grad), _np(u), _np(kernel), ts, tau, theta, rho_tau, rho_scale)
+        return torch.from_numpy(dz)
 
     def shift(self, x: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
         return torch.from_numpy(neuron.shift(_np(x), _np(n)))

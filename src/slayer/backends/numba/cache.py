@@ -12,12 +12,13 @@ system site-packages, a container image) still caches its kernels. If the chosen
 written, numba falls back to its own locations (next to the source, then its user cache folder),
 and compiles in memory when none is writable.
 
-Threads: every parallel kernel runs on ``torch.get_num_threads()`` threads. Unless the user chose
-numba's threading layer (``NUMBA_THREADING_LAYER``), the backend asks for numba's ``workqueue``
-layer before numba starts its threads: it hands work to threads with microseconds of latency, where
-the GNU OpenMP layer took milliseconds per kernel launch on a machine whose cores are shared with
-other processes. That layer must not be entered from two threads at once, so kernel launches from
-this backend are serialised by a lock (each launch already uses every thread).
+Threads: every parallel kernel runs on ``torch.get_num_threads()`` threads, on numba's default
+threading layer (OpenMP where available, as torch's CPU kernels; ``NUMBA_THREADING_LAYER`` chooses
+another). On a quiet 2-core machine the OpenMP layer made a training step of the N-MNIST MLP 1.7x
+faster than numba's ``workqueue`` layer, whose threads compete with torch's spinning OpenMP threads
+between kernels (``benchmarks/cpu``). Launches from this backend are serialised by a lock, because
+the ``workqueue`` layer (numba's fallback) must not be entered from two threads at once; each launch
+already uses every thread.
 """
 
 from __future__ import annotations
@@ -37,17 +38,6 @@ __all__ = ["cache_dir", "jit", "sync_threads"]
 _config: Any = numba.config  # settings numba creates at run time (invisible to type checkers)
 _launch_lock = threading.Lock()
 
-
-def _prefer_workqueue() -> None:
-    """Choose numba's workqueue threading layer unless the user chose one or numba already started."""
-    from numba.np.ufunc import parallel
-
-    chosen = os.environ.get("NUMBA_THREADING_LAYER") or os.environ.get("NUMBA_THREADING_LAYER_PRIORITY")
-    if not chosen and not getattr(parallel, "_is_initialized", True):
-        _config.THREADING_LAYER = "workqueue"
-
-
-_prefer_workqueue()
 
 F = TypeVar("F", bound=Callable[..., Any])
 

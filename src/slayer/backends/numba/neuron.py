@@ -29,7 +29,16 @@ from numba import prange
 
 from slayer.backends.numba.cache import jit
 
-__all__ = ["alpha_recursion", "delay_grad", "psp", "shift", "spike", "spike_grad"]
+__all__ = [
+    "alpha_recursion",
+    "delay_grad",
+    "psp",
+    "psp_spike",
+    "psp_spike_grad",
+    "shift",
+    "spike",
+    "spike_grad",
+]
 
 #: a row is filtered recursively when ``nnz * K`` exceeds this many times ``T``
 RECURSIVE_COST = 6
@@ -63,22 +72,22 @@ def flush(value, tiny):  # type: ignore[no-untyped-def]
 
 
 @jit()
-def _nonzeros(x, m):  # type: ignore[no-untyped-def]
+def _nonzeros(x):  # type: ignore[no-untyped-def]
     n = 0
-    for t in range(x.shape[1]):
-        n += x[m, t] != 0
+    for t in range(x.shape[0]):
+        n += x[t] != 0
     return n
 
 
 @jit()
-def _recursive(x, y, m0, m1, a, a_k, c, taps, reverse, tiny):  # type: ignore[no-untyped-def]
-    """Rows ``m0`` and ``m1`` (may be equal) filtered recursively, as two interleaved chains.
+def _recursive(x0, x1, y0, y1, a, a_k, c, taps, reverse, tiny):  # type: ignore[no-untyped-def]
+    """Rows ``x0 -> y0`` and ``x1 -> y1`` (may be the same) filtered recursively, as two interleaved chains.
 
     Per step: ``p' = a (p + x[t-1])``, ``q = a q + p' - K a^K x[t-K]``, ``p = p' - a^K x[t-K]``,
     ``y[t] = c q`` (reversed in time for the backward pass); results below ``tiny`` (the smallest
     normal number of ``y``'s dtype) are stored as 0, see :func:`flush`.
     """
-    steps = x.shape[1]
+    steps = x0.shape[0]
     base = steps - 1 if reverse else 0
     step = -1 if reverse else 1
     k_a_k = taps * a_k
@@ -90,66 +99,80 @@ def _recursive(x, y, m0, m1, a, a_k, c, taps, reverse, tiny):  # type: ignore[no
         p1 = a * (p1 + previous1)
         q0 = a * q0 + p0
         q1 = a * q1 + p1
-        y[m0, t] = flush(c * q0, tiny)
-        y[m1, t] = flush(c * q1, tiny)
-        previous0 = x[m0, t]
-        previous1 = x[m1, t]
+        previous0 = x0[t]
+        previous1 = x1[t]
+        y0[t] = flush(c * q0, tiny)
+        y1[t] = flush(c * q1, tiny)
     for i in range(head, steps):
         t = base + step * i
-        old0 = x[m0, t - step * taps]
-        old1 = x[m1, t - step * taps]
+        old0 = x0[t - step * taps]
+        old1 = x1[t - step * taps]
         p0 = a * (p0 + previous0)
         p1 = a * (p1 + previous1)
         q0 = a * q0 + p0 - k_a_k * old0
         q1 = a * q1 + p1 - k_a_k * old1
         p0 -= a_k * old0
         p1 -= a_k * old1
-        y[m0, t] = flush(c * q0, tiny)
-        y[m1, t] = flush(c * q1, tiny)
-        previous0 = x[m0, t]
-        previous1 = x[m1, t]
+        previous0 = x0[t]
+        previous1 = x1[t]
+        y0[t] = flush(c * q0, tiny)
+        y1[t] = flush(c * q1, tiny)
 
 
 @jit()
-def _scatter(x, y, m, fir, ts, reverse):  # type: ignore[no-untyped-def]
-    """Row ``m`` as a sum of kernels, one per nonzero input."""
-    steps, taps = x.shape[1], fir.shape[0]
+def _scatter(x, y, fir, ts, reverse):  # type: ignore[no-untyped-def]
+    """Row ``x -> y`` as a sum of kernels, one per nonzero input."""
+    steps, taps = x.shape[0], fir.shape[0]
     for t in range(steps):
-        y[m, t] = 0
+        y[t] = 0
     for t in range(steps):
-        value = x[m, t]
+        value = x[t]
         if value != 0:
             value = value * ts
             if reverse:
                 for k in range(min(taps, t + 1)):
-                    y[m, t - k] += fir[k] * value
+                    y[t - k] += fir[k] * value
             else:
                 for k in range(min(taps, steps - t)):
-                    y[m, t + k] += fir[k] * value
+                    y[t + k] += fir[k] * value
+
+
+@jit()
+def _filter_pair(x0, x1, y0, y1, fir, ts, a, a_k, c, recursive, reverse, tiny):  # type: ignore[no-untyped-def]
+    """Rows ``x0 -> y0`` and ``x1 -> y1`` (``x1 is x0`` for a lone row), each by the cheaper exact path."""
+    steps, taps = x0.shape[0], fir.shape[0]
+    r0 = recursive and _nonzeros(x0) * taps > RECURSIVE_COST * steps
+    r1 = recursive and _nonzeros(x1) * taps > RECURSIVE_COST * steps
+    if r0 and r1:
+        _recursive(x0, x1, y0, y1, a, a_k, c, taps, reverse, tiny)
+        return
+    if r0:
+        _recursive(x0, x0, y0, y0, a, a_k, c, taps, reverse, tiny)
+    else:
+        _scatter(x0, y0, fir, ts, reverse)
+    if r1:
+        _recursive(x1, x1, y1, y1, a, a_k, c, taps, reverse, tiny)
+    else:
+        _scatter(x1, y1, fir, ts, reverse)
 
 
 @jit(parallel=True)
 def _filter(x, y, fir, ts, a, a_k, c, recursive, reverse):  # type: ignore[no-untyped-def]
-    rows, steps = x.shape
+    rows = x.shape[0]
     tiny = np.finfo(y.dtype).tiny
-    taps = fir.shape[0]
-    for pair in prange((rows + 1) // 2):
-        m0 = 2 * pair
-        m1 = min(m0 + 1, rows - 1)
-        r0 = recursive and _nonzeros(x, m0) * taps > RECURSIVE_COST * steps
-        r1 = recursive and _nonzeros(x, m1) * taps > RECURSIVE_COST * steps
-        if r0 and r1:
-            _recursive(x, y, m0, m1, a, a_k, c, taps, reverse, tiny)
-            continue
-        if r0:
-            _recursive(x, y, m0, m0, a, a_k, c, taps, reverse, tiny)
-        else:
-            _scatter(x, y, m0, fir, ts, reverse)
-        if m1 != m0:
-            if r1:
-                _recursive(x, y, m1, m1, a, a_k, c, taps, reverse, tiny)
-            else:
-                _scatter(x, y, m1, fir, ts, reverse)
+    for pair in prange(rows // 2):
+        m = 2 * pair
+        _filter_pair(x[m], x[m + 1], y[m], y[m + 1], fir, ts, a, a_k, c, recursive, reverse, tiny)
+    if rows % 2:
+        m = rows - 1
+        _filter_pair(x[m], x[m], y[m], y[m], fir, ts, a, a_k, c, recursive, reverse, tiny)
+
+
+def _coefficients(fir: np.ndarray, ts: float, tau: float | None) -> tuple[float, float, float, bool]:
+    coefficients = alpha_recursion(fir, ts, tau)
+    if coefficients is None:
+        return 0.0, 0.0, 0.0, False
+    return (*coefficients, True)
 
 
 def psp(x: np.ndarray, fir: np.ndarray, ts: float, tau: float | None, reverse: bool) -> np.ndarray:
@@ -158,9 +181,7 @@ def psp(x: np.ndarray, fir: np.ndarray, ts: float, tau: float | None, reverse: b
     ``y[m, t] = Ts sum_k fir[k] x[m, t -+ k]`` (terms outside ``[0, T)`` are zero).
     """
     y = np.empty_like(x)
-    coefficients = alpha_recursion(fir, ts, tau)
-    a, a_k, c = coefficients if coefficients is not None else (0.0, 0.0, 0.0)
-    _filter(x, y, fir, x.dtype.type(ts), a, a_k, c, coefficients is not None, reverse)
+    _filter(x, y, fir, x.dtype.type(ts), *_coefficients(fir, ts, tau), reverse)
     return y
 
 
@@ -168,25 +189,31 @@ def psp(x: np.ndarray, fir: np.ndarray, ts: float, tau: float | None, reverse: b
 _BLOCK = 16
 
 
+@jit()
+def _spike_row(u, s, nu, theta, amplitude):  # type: ignore[no-untyped-def]
+    """Spikes ``s`` of one row; ``u`` holds the potential and receives the refractory responses in place."""
+    steps, length = u.shape[0], nu.shape[0]
+    for t in range(steps):
+        s[t] = 0
+    for b0 in range(0, steps, _BLOCK):
+        b1 = min(steps, b0 + _BLOCK)
+        crossings = 0
+        for t in range(b0, b1):  # values already hold every earlier spike's refractory response
+            crossings += u[t] >= theta
+        if crossings == 0:
+            continue
+        for t in range(b0, b1):
+            if u[t] >= theta:
+                s[t] = amplitude
+                for j in range(1, min(length, steps - t)):
+                    u[t + j] += nu[j]
+
+
 @jit(parallel=True)
 def _spike(u, s, u_post, nu, theta, amplitude):  # type: ignore[no-untyped-def]
-    steps, length = u.shape[1], nu.shape[0]
     for m in prange(u.shape[0]):
-        for t in range(steps):
-            u_post[m, t] = u[m, t]
-            s[m, t] = 0
-        for b0 in range(0, steps, _BLOCK):
-            b1 = min(steps, b0 + _BLOCK)
-            crossings = 0
-            for t in range(b0, b1):  # values already hold every earlier spike's refractory response
-                crossings += u_post[m, t] >= theta
-            if crossings == 0:
-                continue
-            for t in range(b0, b1):
-                if u_post[m, t] >= theta:
-                    s[m, t] = amplitude
-                    for j in range(1, min(length, steps - t)):
-                        u_post[m, t + j] += nu[j]
+        u_post[m] = u[m]
+        _spike_row(u_post[m], s[m], nu, theta, amplitude)
 
 
 def spike(u: np.ndarray, nu: np.ndarray, theta: float, amplitude: float) -> tuple[np.ndarray, np.ndarray]:
@@ -225,29 +252,36 @@ def _exp2_fraction(f):  # type: ignore[no-untyped-def]
     return p * f + c[0]
 
 
-@jit(parallel=True)
-def _spike_grad(grad, u, out, theta, rho_tau, rho_scale):  # type: ignore[no-untyped-def]
-    """``out = grad * rho_scale * exp(-|u - theta| / rho_tau)`` with a vectorisable exp (subnormals flushed).
+@jit()
+def _surrogate_row(grad, u, out, theta, rho_tau, rho_scale, power, fraction, tiny):  # type: ignore[no-untyped-def]
+    """``out = grad * rho_scale * exp(-|u - theta| / rho_tau)`` for one row (subnormals flushed).
 
     ``exp(x) = 2^k 2^f`` (``k = floor(x log2 e)``): ``2^f`` by its Taylor polynomial, ``2^k`` by
-    writing ``k`` into the exponent bits of a float64, so every loop vectorises (no libm call).
+    writing ``k`` into the exponent bits of a float64 (``power``, viewed as float64), so every loop
+    vectorises (no libm call). ``power`` and ``fraction`` are scratch rows of the row's length.
     """
+    steps = u.shape[0]
+    scale = power.view(np.float64)
+    for t in range(steps):
+        y = -abs(np.float64(u[t]) - theta) / rho_tau * _LOG2E
+        y = y if y > -1000.0 else -1000.0
+        k = np.floor(y)
+        fraction[t] = _exp2_fraction(y - k)
+        power[t] = (np.int64(k) + 1023) << 52
+    for t in range(steps):
+        out[t] = flush(grad[t] * (rho_scale * (fraction[t] * scale[t])), tiny)
+
+
+@jit(parallel=True)
+def _spike_grad(grad, u, out, theta, rho_tau, rho_scale):  # type: ignore[no-untyped-def]
     rows, steps = u.shape
     tiny = np.finfo(out.dtype).tiny
     chunks = min(rows, 64)
     for chunk in prange(chunks):
         power = np.empty(steps, dtype=np.int64)
         fraction = np.empty(steps, dtype=np.float64)
-        scale = power.view(np.float64)
         for m in range(chunk * rows // chunks, (chunk + 1) * rows // chunks):
-            for t in range(steps):
-                y = -abs(np.float64(u[m, t]) - theta) / rho_tau * _LOG2E
-                y = y if y > -1000.0 else -1000.0
-                k = np.floor(y)
-                fraction[t] = _exp2_fraction(y - k)
-                power[t] = (np.int64(k) + 1023) << 52
-            for t in range(steps):
-                out[m, t] = flush(grad[m, t] * (rho_scale * (fraction[t] * scale[t])), tiny)
+            _surrogate_row(grad[m], u[m], out[m], theta, rho_tau, rho_scale, power, fraction, tiny)
 
 
 def spike_grad(grad: np.ndarray, u: np.ndarray, theta: float, rho_tau: float, rho_scale: float) -> np.ndarray:
@@ -255,6 +289,80 @@ def spike_grad(grad: np.ndarray, u: np.ndarray, theta: float, rho_tau: float, rh
     out = np.empty_like(u)
     _spike_grad(grad, u, out, float(theta), float(rho_tau), float(rho_scale))
     return out
+
+
+@jit(parallel=True)
+def _psp_spike(z, s, u, fir, ts, a, a_k, c, recursive, nu, theta, amplitude):  # type: ignore[no-untyped-def]
+    """psp of each row of ``z`` into ``u``, then its spikes, while the row is still in cache."""
+    rows = z.shape[0]
+    tiny = np.finfo(u.dtype).tiny
+    for pair in prange(rows // 2):
+        m = 2 * pair
+        _filter_pair(z[m], z[m + 1], u[m], u[m + 1], fir, ts, a, a_k, c, recursive, False, tiny)
+        _spike_row(u[m], s[m], nu, theta, amplitude)
+        _spike_row(u[m + 1], s[m + 1], nu, theta, amplitude)
+    if rows % 2:
+        m = rows - 1
+        _filter_pair(z[m], z[m], u[m], u[m], fir, ts, a, a_k, c, recursive, False, tiny)
+        _spike_row(u[m], s[m], nu, theta, amplitude)
+
+
+def psp_spike(
+    z: np.ndarray,
+    fir: np.ndarray,
+    ts: float,
+    tau: float | None,
+    nu: np.ndarray,
+    theta: float,
+    amplitude: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`psp` then :func:`spike` in one pass over the rows: the same arithmetic, so the same spikes.
+
+    Returns ``(s, u_post)``; the psp never leaves the cache (one read and two writes per bin instead of
+    two reads and three writes).
+    """
+    s, u = np.empty_like(z), np.empty_like(z)
+    kind = z.dtype.type
+    _psp_spike(z, s, u, fir, kind(ts), *_coefficients(fir, ts, tau), nu, kind(theta), kind(amplitude))
+    return s, u
+
+
+@jit(parallel=True)
+def _psp_spike_grad(grad, u, dz, fir, ts, a, a_k, c, recursive, theta, rho_tau, rho_scale):  # type: ignore[no-untyped-def]
+    """Surrogate of each row pair into a scratch pair, then its anti-causal psp into ``dz``."""
+    rows, steps = u.shape
+    tiny = np.finfo(dz.dtype).tiny
+    pairs = (rows + 1) // 2
+    chunks = min(pairs, 64)
+    for chunk in prange(chunks):
+        power = np.empty(steps, dtype=np.int64)
+        fraction = np.empty(steps, dtype=np.float64)
+        du = np.empty((2, steps), dtype=dz.dtype)
+        for pair in range(chunk * pairs // chunks, (chunk + 1) * pairs // chunks):
+            m0 = 2 * pair
+            m1 = min(m0 + 1, rows - 1)
+            _surrogate_row(grad[m0], u[m0], du[0], theta, rho_tau, rho_scale, power, fraction, tiny)
+            _surrogate_row(grad[m1], u[m1], du[1], theta, rho_tau, rho_scale, power, fraction, tiny)
+            _filter_pair(du[0], du[1], dz[m0], dz[m1], fir, ts, a, a_k, c, recursive, True, tiny)
+
+
+def psp_spike_grad(
+    grad: np.ndarray,
+    u: np.ndarray,
+    fir: np.ndarray,
+    ts: float,
+    tau: float | None,
+    theta: float,
+    rho_tau: float,
+    rho_scale: float,
+) -> np.ndarray:
+    """:func:`spike_grad` then the anti-causal :func:`psp`, one pass over the rows (same arithmetic)."""
+    dz = np.empty_like(u)
+    coefficients = _coefficients(fir, ts, tau)
+    _psp_spike_grad(
+        grad, u, dz, fir, u.dtype.type(ts), *coefficients, float(theta), float(rho_tau), float(rho_scale)
+    )
+    return dz
 
 
 @jit(parallel=True)
