@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+import slayer
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import median, peak_memory_mib, step, timed
@@ -43,33 +45,15 @@ def data_dir() -> Path:
     return Path(os.environ.get("SLAYER_DATA", ROOT.parent / "shared" / "data")) / "nmnist-small"
 
 
-def read_bs2(path: Path, steps: int, ts: float = 1.0) -> np.ndarray:
-    """A ``.bs2`` sample as spikes ``(2, 34, 34, steps)`` of height ``1/ts``.
-
-    5-byte big-endian events: x (8 bit), y (8 bit), polarity (1 bit) and time in µs (23 bit);
-    ``bin = rint(t / ts)``, events outside the grid are dropped. (Benchmark-only reader: the library's
-    own readers live in ``slayer.io``.)
-    """
-    raw = np.fromfile(path, dtype=np.uint8)
-    if raw.size % 5:
-        raise ValueError(f"{path}: {raw.size} bytes is not a whole number of 5-byte events")
-    ev = raw.reshape(-1, 5).astype(np.int64)
-    x, y = ev[:, 0], ev[:, 1]
-    p = ev[:, 2] >> 7
-    t_us = ((ev[:, 2] & 0x7F) << 16) | (ev[:, 3] << 8) | ev[:, 4]
-    b = np.rint(t_us / 1000.0 / ts).astype(np.int64)
-    keep = (b >= 0) & (b < steps) & (x < 34) & (y < 34)
-    out = np.zeros((2, 34, 34, steps), dtype=np.float32)
-    out[p[keep], y[keep], x[keep], b[keep]] = 1.0 / ts
-    return out
-
-
 def input_spikes(batch: int) -> tuple[torch.Tensor, str]:
     """``(batch, 2, 34, 34, T)`` spikes: N-MNIST training samples 1..batch, or random at 2 %."""
     folder = data_dir()
     if (folder / "1.bs2").exists():
-        x = np.stack([read_bs2(folder / f"{i}.bs2", STEPS) for i in range(1, batch + 1)])
-        return torch.from_numpy(x), f"N-MNIST samples 1-{batch} ({folder})"
+        sim = slayer.Simulation(1.0, STEPS)
+        x = torch.stack(
+            [slayer.io.read_bs2(folder / f"{i}.bs2").to_tensor(sim, (2, 34, 34)) for i in range(1, batch + 1)]
+        )
+        return x, f"N-MNIST samples 1-{batch} ({folder})"
     gen = torch.Generator().manual_seed(0)
     x = (torch.rand(batch, 2, 34, 34, STEPS, generator=gen) < 0.02).float()
     return x, "random spikes at 2 % (N-MNIST data not found)"

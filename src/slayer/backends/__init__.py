@@ -22,7 +22,6 @@ import importlib
 import importlib.util
 import os
 from collections.abc import Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -61,7 +60,7 @@ _SPECS: dict[str, _Spec] = {
 
 AUTO_ORDER: dict[str, tuple[str, ...]] = {"cpu": ("numba",), "cuda": ("triton",)}
 
-_current: ContextVar[str] = ContextVar("slayer_backend", default="auto")
+_scope: list[str] = ["auto"]  # the innermost use() choice last; a plain list keeps torch.compile tracing
 _instances: dict[str, ReferenceBackend] = {}
 
 
@@ -135,13 +134,16 @@ def get(name: str | None, device: torch.device) -> ReferenceBackend:
 
 
 def current() -> str:
-    """The backend name in force in this context (``"auto"`` unless :func:`use` set one)."""
-    return _current.get()
+    """The backend name in force (``"auto"`` unless an enclosing :func:`use` set one)."""
+    return _scope[-1]
 
 
 @contextlib.contextmanager
 def use(name: str) -> Iterator[None]:
     """Run the enclosed code with backend ``name`` (``"auto"``, ``"reference"``, ...).
+
+    The choice holds for the whole process while the block runs (every thread), and is read when an
+    op runs, so it also applies inside ``torch.compile``-d code traced within the block.
 
     Example
     -------
@@ -150,8 +152,8 @@ def use(name: str) -> Iterator[None]:
     """
     if name != "auto" and name not in _SPECS:
         raise BackendUnavailable(f"unknown backend {name!r}; choose one of auto, {', '.join(_SPECS)}")
-    token = _current.set(name)
+    _scope.append(name)
     try:
         yield
     finally:
-        _current.reset(token)
+        _scope.pop()
