@@ -102,7 +102,36 @@ class Dense(_Weighted):
         return f"{self.in_features}, {self.out_features}, weight_scale={self.weight_scale}"
 
 
-class Conv(_Weighted):
+class _Convolution(_Weighted):
+    """What a convolution and a transposed convolution share: channels, groups and 2-D geometry."""
+
+    in_channels: int
+    out_channels: int
+    groups: int
+    kernel_size: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    dilation: tuple[int, int]
+
+    def _geometry(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Size2,
+        stride: Size2,
+        padding: Size2,
+        dilation: Size2,
+        groups: int,
+    ) -> None:
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError(f"channels {in_channels}->{out_channels} are not divisible by groups={groups}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = pair(kernel_size, "kernel_size")
+        self.stride, self.padding = pair(stride, "stride"), pair(padding, "padding")
+        self.dilation = pair(dilation, "dilation")
+
+
+class Conv(_Convolution):
     """2-D convolution at every time bin, no bias (weight ``(out, in/groups, kH, kW)``).
 
     ``weight_scale`` multiplies PyTorch's default init (SPEC §5: 100).
@@ -124,12 +153,7 @@ class Conv(_Weighted):
         weight_scale: float = 100.0,
         pre_hook: PreHook | None = None,
     ) -> None:
-        if groups < 1 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"channels {in_channels}->{out_channels} are not divisible by groups={groups}")
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = pair(kernel_size, "kernel_size")
-        self.stride, self.padding = pair(stride, "stride"), pair(padding, "padding")
-        self.dilation, self.groups = pair(dilation, "dilation"), groups
+        self._geometry(in_channels, out_channels, kernel_size, stride, padding, dilation, groups)
         super().__init__((out_channels, in_channels // groups, *self.kernel_size), weight_scale, pre_hook)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -143,7 +167,7 @@ class Conv(_Weighted):
         )
 
 
-class ConvTranspose(_Weighted):
+class ConvTranspose(_Convolution):
     """2-D transposed convolution at every time bin, no bias (weight ``(in, out/groups, kH, kW)``).
 
     ``weight_scale`` multiplies PyTorch's default init (SPEC §5: 100).
@@ -162,13 +186,8 @@ class ConvTranspose(_Weighted):
         weight_scale: float = 100.0,
         pre_hook: PreHook | None = None,
     ) -> None:
-        if groups < 1 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"channels {in_channels}->{out_channels} are not divisible by groups={groups}")
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = pair(kernel_size, "kernel_size")
-        self.stride, self.padding = pair(stride, "stride"), pair(padding, "padding")
+        self._geometry(in_channels, out_channels, kernel_size, stride, padding, dilation, groups)
         self.output_padding = pair(output_padding, "output_padding")
-        self.dilation, self.groups = pair(dilation, "dilation"), groups
         super().__init__((in_channels, out_channels // groups, *self.kernel_size), weight_scale, pre_hook)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
