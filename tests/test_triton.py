@@ -12,6 +12,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 
 import pytest
 import torch
@@ -21,6 +22,8 @@ from cases import CASES, Case
 from slayer import backends
 from slayer import functional as F
 from test_backends import _close, _run
+
+Runner = Callable[..., tuple[torch.Tensor, list[torch.Tensor]]]
 
 needs_triton = pytest.mark.skipif(
     not backends.available("triton", "cpu"),
@@ -67,14 +70,21 @@ def test_small_blocks_match_reference(case: Case, monkeypatch: pytest.MonkeyPatc
     from slayer.backends.triton import ops
 
     monkeypatch.setattr(ops, "INTERPRETER", ops.Blocks(rows=8, steps=32, ring_rows=8, warps=1))
-    x, u, d = case.spikes(), case.potential(), case.delays()
+    compare_with_reference(case, case.spikes(), case.potential(), case.delays(), _run)
+
+
+def compare_with_reference(
+    case: Case, x: torch.Tensor, u: torch.Tensor, d: torch.Tensor, run: Runner
+) -> None:
+    """psp of ``x``, spike of ``u`` and delay of ``x`` by ``d``: triton against reference, forward
+    (spikes identical) and backward, each run by ``run(fn, inputs) -> (output, input grads)``."""
     for what, op, inputs in (
         ("psp", lambda b: lambda t: F.psp(t, case.neuron, case.sim, backend=b), [x]),
         ("spike", lambda b: lambda t: F.spike(t, case.neuron, case.sim, backend=b), [u]),
         ("delay", lambda b: lambda t, dd: F.delay(t, dd, case.sim, backend=b), [x, d]),
     ):
-        ref, grads_ref = _run(op("reference"), inputs)
-        out, grads = _run(op("triton"), inputs)
+        ref, grads_ref = run(op("reference"), inputs)
+        out, grads = run(op("triton"), inputs)
         if what == "psp":
             _close(out, ref, what)
         else:

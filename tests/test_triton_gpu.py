@@ -15,8 +15,7 @@ import torch
 import slayer
 from cases import CASES, Case
 from slayer import backends
-from slayer import functional as F
-from test_backends import _close
+from test_triton import compare_with_reference
 
 pytestmark = pytest.mark.gpu
 
@@ -51,26 +50,9 @@ def _run_cuda(fn, inputs: list[torch.Tensor]) -> tuple[torch.Tensor, list[torch.
     return out.detach(), [leaf.grad if leaf.grad is not None else torch.zeros_like(leaf) for leaf in leaves]
 
 
-def _compare(case: Case, x: torch.Tensor, u: torch.Tensor, d: torch.Tensor) -> None:
-    n, sim = case.neuron, case.sim
-    for what, op, inputs in (
-        ("psp", lambda b: lambda t: F.psp(t, n, sim, backend=b), [x]),
-        ("spike", lambda b: lambda t: F.spike(t, n, sim, backend=b), [u]),
-        ("delay", lambda b: lambda t, dd: F.delay(t, dd, sim, backend=b), [x, d]),
-    ):
-        ref, grads_ref = _run_cuda(op("reference"), inputs)
-        out, grads = _run_cuda(op("triton"), inputs)
-        if what == "psp":
-            _close(out, ref, what)
-        else:
-            assert torch.equal(out, ref), f"{what}: spikes differ"
-        for g, gr in zip(grads, grads_ref, strict=True):
-            _close(g, gr, f"{what} backward")
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_cases_match_reference_on_cuda(case: Case) -> None:
-    _compare(case, case.spikes(), case.potential(), case.delays())
+    compare_with_reference(case, case.spikes(), case.potential(), case.delays(), _run_cuda)
 
 
 NEURON, SIM500 = slayer.SRM(10, 10, 1), slayer.Simulation(1.0, 500)
@@ -90,7 +72,7 @@ def test_large_shapes_match_reference_on_cuda(case: Case) -> None:
     x = (torch.rand(case.shape, generator=gen, device=CUDA) < case.density) / case.sim.ts
     u = theta * (0.55 + 0.6 * torch.randn(case.shape, generator=gen, device=CUDA))
     d = torch.rand(case.shape[1:-1], generator=gen, device=CUDA) * case.max_delay
-    _compare(case, x, u, d)
+    compare_with_reference(case, x, u, d, _run_cuda)
 
 
 def test_auto_picks_triton_for_cuda_tensors() -> None:
