@@ -141,15 +141,19 @@ def read_bs2(path: PathLike, allow_truncated: bool = False) -> Event:
     return Event(rec[:, 0], rec[:, 1], pt >> 23, _us_to_ms(pt & 0x7FFFFF))
 
 
+def _write_2d(path: PathLike, ext: str, event: Event, bits: tuple[int, int, int, int]) -> None:
+    """Check x, y, p and the time in µs against their ``bits`` and write them as one record each."""
+    if event.y is None:
+        raise EventFileError(path, f"cannot write {ext}: it holds 2-D events, got 1-D events")
+    for name, values, width in zip("xyp", (event.x, event.y, event.p), bits, strict=False):
+        check_field(path, ext, name, values, width)
+    us = time_us(path, ext, event.t, bits[3])
+    _write(path, [[(event.x, bits[0]), (event.y, bits[1]), (event.p, bits[2]), (us, bits[3])]])
+
+
 def write_bs2(path: PathLike, event: Event) -> None:
     """Write 2-D events to a ``.bs2`` file: x, y < 256, p in {0, 1}, t < 2**23 µs (8.39 s)."""
-    if event.y is None:
-        raise EventFileError(path, "cannot write .bs2: it holds 2-D events, got 1-D events")
-    check_field(path, ".bs2", "x", event.x, 8)
-    check_field(path, ".bs2", "y", event.y, 8)
-    check_field(path, ".bs2", "p", event.p, 1)
-    us = time_us(path, ".bs2", event.t, 23)
-    _write(path, [[(event.x, 8), (event.y, 8), (event.p, 1), (us, 23)]])
+    _write_2d(path, ".bs2", event, (8, 8, 1, 23))
 
 
 def read_bs3(path: PathLike, allow_truncated: bool = False) -> Event:
@@ -161,13 +165,7 @@ def read_bs3(path: PathLike, allow_truncated: bool = False) -> Event:
 
 def write_bs3(path: PathLike, event: Event) -> None:
     """Write 2-D events to a ``.bs3`` file: x, y < 4096, p < 256, t < 2**24 µs (16.8 s)."""
-    if event.y is None:
-        raise EventFileError(path, "cannot write .bs3: it holds 2-D events, got 1-D events")
-    check_field(path, ".bs3", "x", event.x, 12)
-    check_field(path, ".bs3", "y", event.y, 12)
-    check_field(path, ".bs3", "p", event.p, 8)
-    us = time_us(path, ".bs3", event.t, 24)
-    _write(path, [[(event.x, 12), (event.y, 12), (event.p, 8), (us, 24)]])
+    _write_2d(path, ".bs3", event, (12, 12, 8, 24))
 
 
 @dataclass(frozen=True, eq=False)
