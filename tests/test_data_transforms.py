@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 import torch
 
-from slayer.data.transforms import Compose, Crop, Denoise, Downsample, SpatialJitter, output_size
+from slayer import Simulation
+from slayer.data.transforms import (
+    Compose,
+    Crop,
+    Denoise,
+    Downsample,
+    RandomTranslate,
+    SpatialJitter,
+    output_size,
+)
 from slayer.io import Event
 
 
@@ -68,3 +77,36 @@ def test_spatial_jitter():
     assert abs(dx.std() - 2.0) < 0.15 and abs(dy.mean()) < 0.15 and np.array_equal(moved.t, event.t)
     again = SpatialJitter(2.0, generator=torch.Generator().manual_seed(0))(event)
     assert again.equals(moved)
+
+
+def test_random_translate_moves_the_whole_sample_and_binning_drops_what_falls_off():
+    rng = np.random.default_rng(2)
+    n = 400
+    x, y, p, t = rng.integers(0, 8, n), rng.integers(0, 6, n), rng.integers(0, 2, n), rng.integers(0, 20, n)
+    event = Event(x, y, p, t * 1.0)
+    assert RandomTranslate(0)(event).equals(event)
+    translate = RandomTranslate(2, generator=torch.Generator().manual_seed(0))
+    seen = set()
+    sim = Simulation(1.0, 20.0)
+    for _ in range(200):
+        moved = translate(event)
+        dx, dy = np.unique(moved.x - event.x), np.unique(moved.y - event.y)
+        assert dx.size == dy.size == 1
+        assert np.array_equal(moved.t, event.t) and np.array_equal(moved.p, event.p)
+        seen.add((int(dx[0]), int(dy[0])))
+        # oracle: the binned tensor is the original one moved, with zeros where nothing moved in
+        dense = event.to_tensor(sim, (2, 6, 8)).numpy()
+        expect = np.zeros_like(dense)
+        sx, sy = int(dx[0]), int(dy[0])
+        expect[:, max(sy, 0) : 6 + min(sy, 0), max(sx, 0) : 8 + min(sx, 0)] = dense[
+            :, max(-sy, 0) : 6 - max(sy, 0), max(-sx, 0) : 8 - max(sx, 0)
+        ]
+        np.testing.assert_array_equal(moved.to_tensor(sim, (2, 6, 8)).numpy(), expect)
+    assert seen == {(x, y) for x in range(-2, 3) for y in range(-2, 3)}
+    again = RandomTranslate(2, generator=torch.Generator().manual_seed(0))
+    assert again(event).equals(RandomTranslate(2, generator=torch.Generator().manual_seed(0))(event))
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="max_shift must be a whole number"):
+            RandomTranslate(bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="needs 2-D events"):
+        translate(Event([1], None, [0], [0.0]))

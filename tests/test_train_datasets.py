@@ -122,6 +122,34 @@ def test_library_data_set_errors(
         build_dataset(config(data_section={"name": "digits", "options": {}}), train=True)
 
 
+def test_transform_option_builds_transforms_from_yaml(fake_data: types.ModuleType, tmp_path: Path) -> None:
+    from slayer.data import transforms
+
+    fake_data.transforms = transforms  # type: ignore[attr-defined]
+
+    def built(spec: Any, split: str = "train_options", train: bool = True) -> Any:
+        section = {"name": "nmnist", "root": str(tmp_path), split: {"transform": spec}}
+        return build_dataset(config(data_section=section), train=train).kwargs["transform"]
+
+    one = built([{"RandomTranslate": {"max_shift": 3}}])
+    assert isinstance(one, transforms.RandomTranslate) and one.max_shift == 3
+    assert built([{"RandomTranslate": {"max_shift": 3}}], train=False) is None  # train_options only
+    assert isinstance(built("Denoise", "options", train=False), transforms.Denoise)
+    chain = built([{"Crop": {"top": 1, "left": 2, "height": 10, "width": 12}}, {"Downsample": {"factor": 2}}])
+    assert isinstance(chain, transforms.Compose) and chain.size((34, 34)) == (5, 6)
+    assert [type(t).__name__ for t in chain.transforms] == ["Crop", "Downsample"]
+    head = r"test.yaml: data.train_options.transform: "
+    for spec, message in [
+        (["Rotate"], r"unknown transform 'Rotate'; choose from Crop, Denoise, Downsample, RandomTranslate"),
+        ([3], r"3 is not a name or a mapping \{name: \{arguments\}\}"),
+        ([{"Crop": 2}], r"\{'Crop': 2\} is not a name"),
+        ([{"RandomTranslate": {"max_shift": -1}}], r"RandomTranslate: max_shift must be a whole number"),
+        ([{"Downsample": {"size": 2}}], r"Downsample: .*unexpected keyword argument 'size'"),
+    ]:
+        with pytest.raises(ConfigError, match=head + message):
+            built(spec)
+
+
 def test_subsets_are_random_but_fixed_by_the_seed() -> None:
     def labels(seed: int) -> list[int]:
         subset = build_dataset(config(training={"seed": seed}, data={"train_samples": 20}), train=True)

@@ -1,4 +1,4 @@
-"""Event transforms (``Event -> Event``), vectorised: spatial jitter, crop, downsample, denoise.
+"""Event transforms (``Event -> Event``), vectorised: translation, spatial jitter, crop, downsample, denoise.
 
 A transform that changes the sensor size has a ``size(hw) -> hw`` method, which the event datasets
 use to shape their tensors. The random time shift works in bins, at binning time: see the
@@ -15,7 +15,7 @@ import torch
 
 from slayer.io import Event
 
-__all__ = ["Compose", "Crop", "Denoise", "Downsample", "SpatialJitter", "output_size"]
+__all__ = ["Compose", "Crop", "Denoise", "Downsample", "RandomTranslate", "SpatialJitter", "output_size"]
 
 Size = tuple[int, int]
 
@@ -50,6 +50,30 @@ class Compose:
 
     def __repr__(self) -> str:
         return f"Compose({', '.join(map(repr, self.transforms))})"
+
+
+class RandomTranslate:
+    """Move the whole sample by one random whole-pixel offset (the usual N-MNIST augmentation).
+
+    ``x' = x + dx``, ``y' = y + dy`` for every event, with ``dx`` and ``dy`` drawn independently and
+    uniformly from the integers in ``[-max_shift, max_shift]`` once per call; events pushed off the
+    sensor are dropped when binned. Uses ``generator`` (or torch's global generator, seeded per
+    DataLoader worker). Compare :class:`SpatialJitter`, which moves each event on its own.
+    """
+
+    def __init__(self, max_shift: int = 2, generator: torch.Generator | None = None) -> None:
+        if isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0:
+            raise ValueError(f"max_shift must be a whole number of pixels >= 0, got {max_shift!r}")
+        self.max_shift, self.generator = max_shift, generator
+
+    def __call__(self, event: Event) -> Event:
+        y = _need_2d(event, "RandomTranslate")
+        k = self.max_shift
+        dx, dy = torch.randint(-k, k + 1, (2,), generator=self.generator).tolist()
+        return Event(event.x + dx, y + dy, event.p, event.t)
+
+    def __repr__(self) -> str:
+        return f"RandomTranslate(max_shift={self.max_shift})"
 
 
 class SpatialJitter:

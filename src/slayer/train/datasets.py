@@ -5,6 +5,10 @@ imports without them. Each is called as ``Class(root=..., train=..., sim=..., **
 yields ``(spikes, label)``: time-last float spikes of amplitude ``1/Ts`` and an ``int`` class.
 For the spike-time loss a data set yields ``(spikes, target_spikes)`` instead.
 
+An event data set's ``transform`` option may be written in YAML as a list of transforms of
+:mod:`slayer.data.transforms`, each a name or a one-key mapping of name to arguments, e.g.
+``transform: [{RandomTranslate: {max_shift: 2}}, Denoise]``; they are applied in order.
+
 Two small data sets are defined here: ``synthetic`` (random class patterns, for smoke tests and CI)
 and ``oxford`` (the spike-train regression task of the SLAYER paper's software).
 """
@@ -150,14 +154,51 @@ def _import_data(attr: str) -> Any:
     return getattr(module, attr)
 
 
+def _transform(config: Config, train: bool, spec: Any) -> Any:
+    """The ``transform`` option: a list of names or ``{name: {argument: value}}`` -> one transform."""
+    transforms = _import_data("transforms")
+    known = [name for name in transforms.__all__ if name[0].isupper() and name != "Compose"]
+    built = []
+    for item in spec if isinstance(spec, list) else [spec]:
+        name: Any = item
+        arguments: Any = {}
+        if isinstance(item, dict) and len(item) == 1:
+            ((name, arguments),) = item.items()
+            arguments = {} if arguments is None else arguments
+        elif not isinstance(item, str):
+            arguments = None
+        if not isinstance(arguments, dict):
+            raise _option_error(
+                config, train, "transform", f"{item!r} is not a name or a mapping {{name: {{arguments}}}}"
+            )
+        if name not in known:
+            raise _option_error(
+                config, train, "transform", f"unknown transform {name!r}; choose from {', '.join(known)}"
+            )
+        try:
+            built.append(getattr(transforms, name)(**arguments))
+        except (TypeError, ValueError) as exc:
+            raise _option_error(config, train, "transform", f"{name}: {exc}") from None
+    return built[0] if len(built) == 1 else transforms.Compose(*built)
+
+
+def _options(config: Config, train: bool) -> dict[str, Any]:
+    """The data options of one split, with a YAML ``transform`` option built into transform objects."""
+    assert config.data is not None
+    options = config.data.kwargs(train)
+    if isinstance(options.get("transform"), (str, list, dict)):
+        options["transform"] = _transform(config, train, options["transform"])
+    return options
+
+
 def _library(attr: str, needs_root: bool) -> Factory:
     def factory(config: Config, train: bool) -> Dataset:
         assert config.data is not None
         cls = _import_data(attr)
-        kwargs = {"train": train, "sim": config.sim, **config.data.kwargs(train)}
+        _check_options(cls, config, train, f"slayer.data.{attr}")
+        kwargs = {"train": train, "sim": config.sim, **_options(config, train)}
         if needs_root:
             kwargs["root"] = _root(config, config.data)
-        _check_options(cls, config, train, f"slayer.data.{attr}")
         return cls(**kwargs)
 
     return factory
@@ -165,7 +206,7 @@ def _library(attr: str, needs_root: bool) -> Factory:
 
 def _tonic(config: Config, train: bool) -> Dataset:
     assert config.data is not None
-    options = config.data.kwargs(train)
+    options = _options(config, train)
     if "dataset" not in options:
         raise _option_error(config, train, "dataset", "name the Tonic data set, e.g. dataset: NMNIST")
     name, dataset_options = options.pop("dataset"), options.pop("dataset_options", {})
