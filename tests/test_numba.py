@@ -167,6 +167,34 @@ def test_kernels_are_cached_on_disk(tmp_path: Path) -> None:
     assert len(list((tmp_path / "numba").rglob("*.nbc"))) == data_files  # nothing recompiled
 
 
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or __import__("platform").libc_ver()[0] != "glibc",
+    reason="the malloc setting applies to glibc only",
+)
+def test_loading_the_backend_keeps_freed_buffers_for_reuse() -> None:
+    """Freed 64 MiB tensors are reused by the next ones (no page faults), unless SLAYER_KEEP_MEMORY=0.
+
+    (A torch tensor: numpy asks for huge pages, which fault 512 times less often.)
+    """
+    code = (
+        "import resource, torch, slayer.backends.numba\n"
+        "def faults():\n"
+        "    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
+        "    buffer = torch.ones(16 << 20); del buffer\n"
+        "    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before\n"
+        "for _ in range(3):\n    faults()\nprint(faults())\n"
+    )
+    pages = (64 << 20) // os.sysconf("SC_PAGE_SIZE")
+    counts = {}
+    for keep in ("1", "0"):
+        env = {**os.environ, "SLAYER_KEEP_MEMORY": keep}
+        run = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        counts[keep] = int(run.stdout)
+    assert counts["1"] < pages // 20 and counts["0"] > pages // 2, (counts, pages)
+
+
 def test_concurrent_calls_from_python_threads() -> None:
     """Kernel launches from several Python threads are serialised (numba's workqueue layer would abort)."""
     import threading

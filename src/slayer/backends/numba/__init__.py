@@ -18,7 +18,8 @@ What it accelerates, against the plain-torch :class:`~slayer.backends.reference.
 * ``pool`` / ``unpool``: window sums over whole time rows (:mod:`~slayer.backends.numba.pool`).
 
 Parallel loops run on ``torch.get_num_threads()`` threads (see :mod:`~slayer.backends.numba.cache`).
-``conv_transpose`` is the reference's.
+``conv_transpose`` is the reference's. Loading this backend makes glibc keep freed large buffers for
+reuse, process-wide (:mod:`~slayer.backends.numba.memory`; ``SLAYER_KEEP_MEMORY=0`` to opt out).
 """
 
 from __future__ import annotations
@@ -27,9 +28,12 @@ import numpy as np
 import torch
 
 from slayer.backends.numba import neuron, pool, synapse
+from slayer.backends.numba.memory import keep_freed_memory
 from slayer.backends.reference import Pair, ReferenceBackend, spike_amplitude
 
 __all__ = ["NumbaBackend"]
+
+keep_freed_memory()
 
 
 def _np(x: torch.Tensor) -> np.ndarray:
