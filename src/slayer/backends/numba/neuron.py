@@ -231,6 +231,8 @@ _LOG2E = 1.4426950408889634
 _LN2 = 0.6931471805599453
 #: Taylor coefficients of 2^f = exp(f ln 2) on [0, 1): degree 13, relative error below 1e-13
 _EXP2 = tuple(_LN2**k / math.factorial(k) for k in range(14))
+#: the same on [-1/2, 1/2] in float32: degree 7, relative error below 6e-9 (float32 rounding: 6e-8)
+_EXP2_32 = tuple(np.float32(c) for c in _EXP2[:8])
 
 
 @jit()
@@ -253,41 +255,76 @@ def _exp2_fraction(f):  # type: ignore[no-untyped-def]
 
 
 @jit()
-def _surrogate_row(grad, u, out, theta, rho_tau, rho_scale, power, fraction, tiny):  # type: ignore[no-untyped-def]
+def _exp2_fraction32(f):  # type: ignore[no-untyped-def]
+    """``2^f`` for float32 ``f`` in ``[-1/2, 1/2]``: Horner's rule over :data:`_EXP2_32`."""
+    c = _EXP2_32
+    p = c[7] * f + c[6]
+    p = p * f + c[5]
+    p = p * f + c[4]
+    p = p * f + c[3]
+    p = p * f + c[2]
+    p = p * f + c[1]
+    return p * f + c[0]
+
+
+@jit()
+def _surrogate_row(grad, u, out, theta, rho_tau, rho_scale, scratch, tiny, single):  # type: ignore[no-untyped-def]
     """``out = grad * rho_scale * exp(-|u - theta| / rho_tau)`` for one row (subnormals flushed).
 
-    ``exp(x) = 2^k 2^f`` (``k = floor(x log2 e)``): ``2^f`` by its Taylor polynomial, ``2^k`` by
-    writing ``k`` into the exponent bits of a float64 (``power``, viewed as float64), so every loop
-    vectorises (no libm call). ``power`` and ``fraction`` are scratch rows of the row's length.
+    ``exp(x) = 2^k 2^f``: ``2^f`` by its Taylor polynomial, ``2^k`` by writing ``k`` into the
+    exponent bits of a float, so every loop vectorises (no libm call). The exponent ``x log2 e`` is
+    computed in float64; float64 rows then take ``k = floor``, ``f`` in ``[0, 1)`` and degree 13,
+    float32 rows ``k = round``, ``f`` in ``[-1/2, 1/2]`` rounded to float32 and degree 7 in float32
+    (within a few float32 ulps of the exact value, as the reference's float32 ``torch.exp`` is).
+    ``single`` says the rows are float32; ``scratch`` is a ``(2, T)`` int64 row pair (the powers and
+    the fractions, reinterpreted).
     """
     steps = u.shape[0]
-    scale = power.view(np.float64)
-    for t in range(steps):
-        y = -abs(np.float64(u[t]) - theta) / rho_tau * _LOG2E
-        y = y if y > -1000.0 else -1000.0
-        k = np.floor(y)
-        fraction[t] = _exp2_fraction(y - k)
-        power[t] = (np.int64(k) + 1023) << 52
-    for t in range(steps):
-        out[t] = flush(grad[t] * (rho_scale * (fraction[t] * scale[t])), tiny)
+    if single:
+        power = scratch[0].view(np.int32)[:steps]
+        fraction = scratch[1].view(np.float32)[:steps]
+        factor = _LOG2E / rho_tau
+        for t in range(steps):
+            y = -abs(np.float64(u[t]) - theta) * factor
+            y = y if y > -126.0 else -126.0
+            k = np.floor(y + 0.5)
+            fraction[t] = _exp2_fraction32(np.float32(y - k))
+            power[t] = (np.int32(k) + np.int32(127)) << np.int32(23)
+        _scaled(grad, out, np.float32(rho_scale), fraction, power.view(np.float32), tiny)
+    else:
+        power64 = scratch[0]
+        fraction64 = scratch[1].view(np.float64)
+        for t in range(steps):
+            y = -abs(np.float64(u[t]) - theta) / rho_tau * _LOG2E
+            y = y if y > -1000.0 else -1000.0
+            k = np.floor(y)
+            fraction64[t] = _exp2_fraction(y - k)
+            power64[t] = (np.int64(k) + 1023) << 52
+        _scaled(grad, out, rho_scale, fraction64, power64.view(np.float64), tiny)
+
+
+@jit()
+def _scaled(grad, out, weight, fraction, power, tiny):  # type: ignore[no-untyped-def]
+    """``out = grad * weight * 2^f * 2^k`` (subnormals flushed), the last pass of :func:`_surrogate_row`."""
+    for t in range(out.shape[0]):
+        out[t] = flush(grad[t] * (weight * (fraction[t] * power[t])), tiny)
 
 
 @jit(parallel=True)
-def _spike_grad(grad, u, out, theta, rho_tau, rho_scale):  # type: ignore[no-untyped-def]
+def _spike_grad(grad, u, out, theta, rho_tau, rho_scale, single):  # type: ignore[no-untyped-def]
     rows, steps = u.shape
     tiny = np.finfo(out.dtype).tiny
     chunks = min(rows, 64)
     for chunk in prange(chunks):
-        power = np.empty(steps, dtype=np.int64)
-        fraction = np.empty(steps, dtype=np.float64)
+        scratch = np.empty((2, steps), dtype=np.int64)
         for m in range(chunk * rows // chunks, (chunk + 1) * rows // chunks):
-            _surrogate_row(grad[m], u[m], out[m], theta, rho_tau, rho_scale, power, fraction, tiny)
+            _surrogate_row(grad[m], u[m], out[m], theta, rho_tau, rho_scale, scratch, tiny, single)
 
 
 def spike_grad(grad: np.ndarray, u: np.ndarray, theta: float, rho_tau: float, rho_scale: float) -> np.ndarray:
     """``grad * rho_scale * exp(-|u - theta| / rho_tau)``, one pass (arithmetic in float64)."""
     out = np.empty_like(u)
-    _spike_grad(grad, u, out, float(theta), float(rho_tau), float(rho_scale))
+    _spike_grad(grad, u, out, float(theta), float(rho_tau), float(rho_scale), u.dtype == np.float32)
     return out
 
 
@@ -328,21 +365,20 @@ def psp_spike(
 
 
 @jit(parallel=True)
-def _psp_spike_grad(grad, u, dz, fir, ts, a, a_k, c, recursive, theta, rho_tau, rho_scale):  # type: ignore[no-untyped-def]
+def _psp_spike_grad(grad, u, dz, fir, ts, a, a_k, c, recursive, theta, rho_tau, rho_scale, single):  # type: ignore[no-untyped-def]
     """Surrogate of each row pair into a scratch pair, then its anti-causal psp into ``dz``."""
     rows, steps = u.shape
     tiny = np.finfo(dz.dtype).tiny
     pairs = (rows + 1) // 2
     chunks = min(pairs, 64)
     for chunk in prange(chunks):
-        power = np.empty(steps, dtype=np.int64)
-        fraction = np.empty(steps, dtype=np.float64)
+        scratch = np.empty((2, steps), dtype=np.int64)
         du = np.empty((2, steps), dtype=dz.dtype)
         for pair in range(chunk * pairs // chunks, (chunk + 1) * pairs // chunks):
             m0 = 2 * pair
             m1 = min(m0 + 1, rows - 1)
-            _surrogate_row(grad[m0], u[m0], du[0], theta, rho_tau, rho_scale, power, fraction, tiny)
-            _surrogate_row(grad[m1], u[m1], du[1], theta, rho_tau, rho_scale, power, fraction, tiny)
+            _surrogate_row(grad[m0], u[m0], du[0], theta, rho_tau, rho_scale, scratch, tiny, single)
+            _surrogate_row(grad[m1], u[m1], du[1], theta, rho_tau, rho_scale, scratch, tiny, single)
             _filter_pair(du[0], du[1], dz[m0], dz[m1], fir, ts, a, a_k, c, recursive, True, tiny)
 
 
@@ -359,9 +395,8 @@ def psp_spike_grad(
     """:func:`spike_grad` then the anti-causal :func:`psp`, one pass over the rows (same arithmetic)."""
     dz = np.empty_like(u)
     coefficients = _coefficients(fir, ts, tau)
-    _psp_spike_grad(
-        grad, u, dz, fir, u.dtype.type(ts), *coefficients, float(theta), float(rho_tau), float(rho_scale)
-    )
+    rho = (float(theta), float(rho_tau), float(rho_scale), u.dtype == np.float32)
+    _psp_spike_grad(grad, u, dz, fir, u.dtype.type(ts), *coefficients, *rho)
     return dz
 
 
