@@ -195,6 +195,16 @@ def test_loading_the_backend_keeps_freed_buffers_for_reuse() -> None:
     assert counts["1"] < pages // 20 and counts["0"] > pages // 2, (counts, pages)
 
 
+def test_fold_is_channels_last_and_unfold_inverts_it() -> None:
+    x = torch.randn(3, 5, 7, 6, 40)  # (N, C, H, W, T), T above one tile
+    folded = synapse.fold(x)
+    assert folded.shape == (3 * 40, 5, 7, 6) and folded.is_contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(folded, x.permute(0, 4, 1, 2, 3).reshape(120, 5, 7, 6), rtol=0, atol=0)
+    torch.testing.assert_close(synapse.unfold(folded, 3), x, rtol=0, atol=0)
+    plain = folded.contiguous()  # the default memory format unfolds the same
+    torch.testing.assert_close(synapse.unfold(plain, 3), x, rtol=0, atol=0)
+
+
 def test_concurrent_calls_from_python_threads() -> None:
     """Kernel launches from several Python threads are serialised (numba's workqueue layer would abort)."""
     import threading

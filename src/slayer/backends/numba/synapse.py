@@ -25,7 +25,7 @@ from numba import get_num_threads, prange
 
 from slayer.backends.numba.cache import jit
 from slayer.backends.numba.events import Events, events
-from slayer.backends.numba.layout import transpose
+from slayer.backends.numba.layout import swap_outer, transpose
 
 __all__ = [
     "CONV_MAX_DENSITY",
@@ -230,7 +230,9 @@ class SparseConv(torch.autograd.Function):
         if ctx.needs_input_grad[0]:
             n, c, h, w, steps = ctx.x_shape
             args = ((sh, sw), (ph, pw), (dh, dw_), groups)
-            dxf, _ = conv2d_grads(fold(grad), grad.new_empty(n * steps, c, h, w), weight, args)
+            shape = (n * steps, c, h, w)
+            dummy = torch.empty(shape, dtype=grad.dtype, memory_format=torch.channels_last)
+            dxf, _ = conv2d_grads(fold(grad), dummy, weight, args)
             assert dxf is not None
             dx = unfold(dxf, n)
         dw = None
@@ -247,16 +249,22 @@ class SparseConv(torch.autograd.Function):
 
 # ------------------------------------------------------------------------------- folded convolution
 def fold(x: torch.Tensor) -> torch.Tensor:
-    """``(N, C, H, W, T)`` -> ``(N*T, C, H, W)``: every time bin an image of the batch."""
+    """``(N, C, H, W, T)`` -> ``(N*T, C, H, W)`` in channels-last memory: every time bin an image.
+
+    Channels-last (memory ``(N, T, H, W, C)``) is what oneDNN's convolution works in, so it takes
+    the tensor as it is; from the default layout it reorders internally (forward and backward of
+    the N-MNIST CNN's 12 -> 64 channel layer: 255 ms against 145 ms on 2 cores).
+    """
     n, c, h, w, steps = x.shape
-    return torch.from_numpy(transpose(x.reshape(n, c * h * w, steps))).reshape(n * steps, c, h, w)
+    return swap_outer(x.reshape(n, c, h * w, steps)).reshape(n * steps, h, w, c).permute(0, 3, 1, 2)
 
 
 def unfold(y: torch.Tensor, n: int) -> torch.Tensor:
-    """``(N*T, C, H, W)`` -> ``(N, C, H, W, T)`` (the inverse of :func:`fold`)."""
+    """``(N*T, C, H, W)`` (either memory format) -> ``(N, C, H, W, T)``: the inverse of :func:`fold`."""
     steps = y.shape[0] // n
     c, h, w = y.shape[1:]
-    return torch.from_numpy(transpose(y.reshape(n, steps, c * h * w))).reshape(n, c, h, w, steps)
+    last = y.contiguous(memory_format=torch.channels_last).permute(0, 2, 3, 1)
+    return swap_outer(last.reshape(n, steps, h * w, c)).reshape(n, c, h, w, steps)
 
 
 def conv2d_grads(
@@ -270,13 +278,14 @@ def conv2d_grads(
     """Input and weight gradients of a 2-D convolution from one call of torch's backward kernel.
 
     ``x`` (the folded input) is read only for the weight gradient; any tensor of its shape will do
-    when only the input gradient is wanted.
+    when only the input gradient is wanted. The weight takes the channels-last memory format of the
+    folded tensors (see :func:`fold`); its gradient comes back in the default one.
     """
     stride, padding, dilation, groups = args
     dx, dw, _ = torch.ops.aten.convolution_backward(
         grad,
         x,
-        weight,
+        weight.contiguous(memory_format=torch.channels_last),
         None,
         stride,
         padding,
@@ -286,7 +295,7 @@ def conv2d_grads(
         groups,
         [need_input, need_weight, False],
     )
-    return dx, dw
+    return dx, None if dw is None else dw.contiguous()
 
 
 class FoldedConv(torch.autograd.Function):
@@ -307,7 +316,8 @@ class FoldedConv(torch.autograd.Function):
         groups: int,
     ) -> torch.Tensor:
         xf = fold(x.detach())
-        y = torch.nn.functional.conv2d(xf, weight.detach(), None, stride, padding, dilation, groups)
+        w = weight.detach().contiguous(memory_format=torch.channels_last)
+        y = torch.nn.functional.conv2d(xf, w, None, stride, padding, dilation, groups)
         ctx.save_for_backward(xf, weight)  # the folded input, so backward need not fold it again
         ctx.args = (stride, padding, dilation, groups)
         return unfold(y, x.shape[0])
