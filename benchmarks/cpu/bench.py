@@ -171,7 +171,8 @@ def main() -> None:
         out += ["- peer installation:", *(f"  - {ln}" for ln in status.read_text().splitlines() if ln)]
     for workload in args.workloads:
         libs = args.libs or ([*BUILDERS, "matmul"] if workload == "A" else DEFAULT_B)
-        libs = [lib for lib in libs if not (lib == "matmul" and workload != "A")]
+        only = {"matmul": "A", "slayer-example-scales": "B"}  # rows that belong to one workload
+        libs = [lib for lib in libs if only.get(lib, workload) == workload]
         run_workload(workload, libs, args.repeats if workload == "A" else args.repeats_b, out)
     text = "\n".join(out) + "\n"
     args.out.parent.mkdir(parents=True, exist_ok=True)
