@@ -51,7 +51,7 @@ def _swap_outer(x, y):  # type: ignore[no-untyped-def]
 
 
 def swap_outer(x: torch.Tensor) -> torch.Tensor:
-    """A C-contiguous copy of ``x`` ``(B, A, P, D)`` as ``(B, D, P, A)``: ``y[b, d, p, a] = x[b, a, p, d]``."""
+    """A C-contiguous copy of ``x`` ``(B, A, P, D)`` as ``(B, D, P, A)``: ``y[b,d,p,a] = x[b,a,p,d]``."""
     a = x.detach().contiguous().numpy()
     out = np.empty((a.shape[0], a.shape[3], a.shape[2], a.shape[1]), dtype=a.dtype)
     _swap_outer(a, out)
