@@ -111,9 +111,8 @@ def slayer_net(workload: str, x: torch.Tensor, backend: str, scales: tuple[float
         with slayer.backends.use(backend):
             return module(x).sum(-1) * sim.ts
 
-    label = "slayer (numba backend)" if backend == "numba" else f"slayer ({backend} backend)"
-    if scales:
-        label = label[:-1] + ", weight scales of examples/nmnist_cnn.yaml)"
+    scaled = ", weight scales of examples/nmnist_cnn.yaml" if scales else ""
+    label = f"slayer ({backend} backend{scaled})"
     return Net(label, _version("slayer-snn"), module, run, ours=True)
 
 

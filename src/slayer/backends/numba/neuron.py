@@ -322,7 +322,7 @@ def _spike_grad(grad, u, out, theta, rho_tau, rho_scale, single):  # type: ignor
 
 
 def spike_grad(grad: np.ndarray, u: np.ndarray, theta: float, rho_tau: float, rho_scale: float) -> np.ndarray:
-    """``grad * rho_scale * exp(-|u - theta| / rho_tau)``, one pass (arithmetic in float64)."""
+    """``grad * rho_scale * exp(-|u - theta| / rho_tau)``, one pass (see :func:`_surrogate_row`)."""
     out = np.empty_like(u)
     _spike_grad(grad, u, out, float(theta), float(rho_tau), float(rho_scale), u.dtype == np.float32)
     return out

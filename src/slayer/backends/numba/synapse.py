@@ -252,8 +252,8 @@ def fold(x: torch.Tensor) -> torch.Tensor:
     """``(N, C, H, W, T)`` -> ``(N*T, C, H, W)`` in channels-last memory: every time bin an image.
 
     Channels-last (memory ``(N, T, H, W, C)``) is what oneDNN's convolution works in, so it takes
-    the tensor as it is; from the default layout it reorders internally (forward and backward of
-    the N-MNIST CNN's 12 -> 64 channel layer: 255 ms against 145 ms on 2 cores).
+    the tensor as it is; from the default layout it would reorder it internally, forward and
+    backward (docs/benchmarks.md, *What made workload B faster*).
     """
     n, c, h, w, steps = x.shape
     return swap_outer(x.reshape(n, c, h * w, steps)).reshape(n * steps, h, w, c).permute(0, 3, 1, 2)
